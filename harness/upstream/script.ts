@@ -35,6 +35,11 @@ export interface Reply {
   respondAfter?: 'request-complete' | 'request-headers';
   /** Reflect the request as a JSON body (method, target, version, headers in order, body as base64, trailers). */
   echo?: boolean;
+  /**
+   * Answer `Expect: 100-continue` with `100 Continue` as soon as the request headers are read, as common origin
+   * servers do (default true). False: ignore the expectation (the proxy or client must not wait forever).
+   */
+  continueOnExpect?: boolean;
 }
 
 export type AbortPoint =
