@@ -1,0 +1,119 @@
+import parseTagExpression from '@cucumber/tag-expressions';
+
+/** Command-line options of `npm run conformance -- [options]`. */
+export interface ConformanceOptions {
+  target: string;
+  env: 'local' | 'docker';
+  tags: string;
+  failFast: boolean;
+  parallel: number;
+  dryRun: boolean;
+  reportDir: string;
+  help: boolean;
+}
+
+/** A bad command line: the message names the flag; the CLI exits 2. */
+export class UsageError extends Error {}
+
+export const USAGE = `Usage: npm run conformance -- [options]
+
+Runs the HTTP/1.1 reverse-proxy conformance suite (features/**/*.feature) against a target proxy and writes
+reports (Cucumber HTML, JSON, JUnit XML, message NDJSON, conformance-report.json/.yaml).
+
+Options:
+  --target NAME      proxy adapter to test (default: reference); steps see it as CONFORMANCE_TARGET
+  --env local|docker where the target runs (default: local; docker is not available yet)
+  --tags EXPR        Cucumber tag expression, e.g. '@core and not @stage-4'
+  --fail-fast        stop at the first failing scenario
+  --parallel N       run scenarios in N worker processes (default: 0, in this process)
+  --dry-run          list the selected scenarios (id, name, tags) without running them
+  --report-dir DIR   where reports go (default: reports/)
+  --help             show this help
+
+Exit status: 0 when every selected scenario passed or is not supported by the target; 1 when any failed, was
+skipped, or has undefined, ambiguous or pending steps; 2 for a bad command line or configuration.`;
+
+const WITH_VALUE = new Set(['--target', '--env', '--tags', '--parallel', '--report-dir']);
+const FLAGS = new Set(['--fail-fast', '--dry-run', '--help', '-h']);
+
+export function parseOptions(argv: readonly string[]): ConformanceOptions {
+  const o: ConformanceOptions = {
+    target: 'reference',
+    env: 'local',
+    tags: '',
+    failFast: false,
+    parallel: 0,
+    dryRun: false,
+    reportDir: 'reports',
+    help: false,
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    const eq = arg.startsWith('--') ? arg.indexOf('=') : -1;
+    const flag = eq > 0 ? arg.slice(0, eq) : arg;
+    if (FLAGS.has(flag)) {
+      if (eq > 0) throw new UsageError(`${flag} takes no value (got ${JSON.stringify(arg)})`);
+      if (flag === '--fail-fast') o.failFast = true;
+      else if (flag === '--dry-run') o.dryRun = true;
+      else o.help = true;
+      continue;
+    }
+    if (!WITH_VALUE.has(flag)) {
+      throw new UsageError(
+        flag.startsWith('-')
+          ? `unknown option ${flag}`
+          : `unexpected argument ${JSON.stringify(arg)} (options start with --)`,
+      );
+    }
+    let value: string;
+    if (eq > 0) value = arg.slice(eq + 1);
+    else {
+      const next = argv[i + 1];
+      if (next === undefined || (next.startsWith('--') && next.length > 2))
+        throw new UsageError(`${flag} needs a value`);
+      value = next;
+      i++;
+    }
+    if (value === '') throw new UsageError(`${flag} needs a non-empty value`);
+    switch (flag) {
+      case '--target':
+        if (!/^[A-Za-z0-9_.-]+$/.test(value))
+          throw new UsageError(`--target ${JSON.stringify(value)}: expected a name of letters, digits, '_', '.', '-'`);
+        o.target = value;
+        break;
+      case '--env':
+        if (value !== 'local' && value !== 'docker')
+          throw new UsageError(`--env ${JSON.stringify(value)}: expected local or docker`);
+        o.env = value;
+        break;
+      case '--tags':
+        try {
+          parseTagExpression(value);
+        } catch (err) {
+          throw new UsageError(`--tags ${JSON.stringify(value)}: ${(err as Error).message}`);
+        }
+        o.tags = value;
+        break;
+      case '--parallel':
+        if (!/^[0-9]+$/.test(value) || Number(value) > 64)
+          throw new UsageError(`--parallel ${JSON.stringify(value)}: expected a whole number of workers from 0 to 64`);
+        o.parallel = Number(value);
+        break;
+      case '--report-dir':
+        o.reportDir = value;
+        break;
+    }
+  }
+  return o;
+}
+
+/** The command line that reproduces a run (for the report). */
+export function reproduceCommand(o: ConformanceOptions): string {
+  const parts = ['npm run conformance --', '--target', o.target, '--env', o.env];
+  if (o.tags !== '') parts.push('--tags', shellQuote(o.tags));
+  return parts.join(' ');
+}
+
+function shellQuote(s: string): string {
+  return /^[A-Za-z0-9@_.\-/]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}

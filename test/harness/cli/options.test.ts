@@ -1,0 +1,73 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { parseOptions, reproduceCommand, UsageError } from '../../../harness/cli/options';
+
+describe('conformance command line', () => {
+  it('has defaults and reads every option, with a space or an =', () => {
+    assert.deepEqual(parseOptions([]), {
+      target: 'reference',
+      env: 'local',
+      tags: '',
+      failFast: false,
+      parallel: 0,
+      dryRun: false,
+      reportDir: 'reports',
+      help: false,
+    });
+    const o = parseOptions([
+      '--target=nginx',
+      '--tags',
+      '@core and not @slow',
+      '--fail-fast',
+      '--parallel',
+      '2',
+      '--dry-run',
+      '--report-dir',
+      'out',
+    ]);
+    assert.deepEqual(o, {
+      target: 'nginx',
+      env: 'local',
+      tags: '@core and not @slow',
+      failFast: true,
+      parallel: 2,
+      dryRun: true,
+      reportDir: 'out',
+      help: false,
+    });
+    assert.equal(parseOptions(['-h']).help, true);
+  });
+
+  it('rejects bad flags with a message naming the flag', () => {
+    const cases: Array<[string[], RegExp]> = [
+      [['--paralel', '2'], /unknown option --paralel/],
+      [['--parallel', 'two'], /--parallel "two": expected a whole number/],
+      [['--parallel'], /--parallel needs a value/],
+      [['--target', '--dry-run'], /--target needs a value/],
+      [['--env', 'k8s'], /--env "k8s": expected local or docker/],
+      [['--tags', '@a and ('], /--tags "@a and \(":.*Unmatched/],
+      [['--dry-run=yes'], /--dry-run takes no value/],
+      [['reference'], /unexpected argument "reference"/],
+      [['--target', 'a b'], /--target "a b": expected a name/],
+    ];
+    for (const [argv, message] of cases) {
+      assert.throws(
+        () => parseOptions(argv),
+        (err: unknown) => err instanceof UsageError && message.test(err.message),
+        argv.join(' '),
+      );
+    }
+  });
+
+  it('writes a reproduce command that a shell reads back', () => {
+    const o = parseOptions(['--target', 'haproxy', '--tags', "@core and not @it's"]);
+    assert.equal(
+      reproduceCommand(o),
+      `npm run conformance -- --target haproxy --env local --tags '@core and not @it'\\''s'`,
+    );
+    assert.equal(
+      reproduceCommand(parseOptions(['--tags', '@core'])),
+      'npm run conformance -- --target reference --env local --tags @core',
+    );
+  });
+});
