@@ -5,8 +5,8 @@
  * nothing sleeps to wait.
  */
 import type { CloseKind, ParsedResponse, Segment } from './client/types';
-import type { Reply, UpstreamConnectionRecord, UpstreamRequestRecord } from './upstream/script';
 import type { TimelineEvent } from './timeline/event';
+import type { Reply, UpstreamConnectionRecord, UpstreamRequestRecord } from './upstream/script';
 
 export interface TimelineApi {
   /** Now on the shared clock. */

@@ -13,6 +13,7 @@ import {
 } from '@cucumber/cucumber';
 import type { ProxyAdapter } from '../harness/adapters/adapter';
 import { createAdapter } from '../harness/adapters/index';
+import { writeImplementationInfo } from '../harness/report/implementation_info';
 import { missingCapabilities } from './support/capabilities';
 import { upstreamBytesReport } from './support/describe';
 import { type ConformanceWorld, getAdapter, setAdapter } from './world';
@@ -25,6 +26,8 @@ BeforeAll({ timeout: 120_000 }, async () => {
   const adapter = createAdapter(process.env.CONFORMANCE_TARGET ?? 'reference');
   await adapter.start();
   setAdapter(adapter);
+  // The conformance report names the implementation and version it ran against.
+  writeImplementationInfo(await adapter.info());
 });
 
 AfterAll({ timeout: 60_000 }, async () => {
