@@ -14,6 +14,8 @@ export type ResponseFlag =
   | 'DC' // downstream connection termination
   | 'LR' // local reset
   | 'DPE' // downstream protocol error
+  | 'NC' // no cluster found for the route
+  | 'SI' // stream idle timeout
   | 'RL'; // rate limited (unused here, kept for completeness)
 
 export interface AccessLogEntry {

@@ -1,0 +1,171 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { ClusterConfig, HttpConnectionManagerConfig, Route } from '../../../reference/config/config';
+import {
+  clusterConfig,
+  get,
+  headerValue,
+  okHandler,
+  parseResponses,
+  type RequestHandler,
+  route,
+  startProxy,
+  TestClient,
+  type TestProxy,
+  TestUpstream,
+  waitUntil,
+} from './helpers';
+
+async function withProxy(
+  handler: RequestHandler,
+  opts: { http?: Partial<HttpConnectionManagerConfig>; cluster?: Partial<ClusterConfig>; route?: Partial<Route> },
+  body: (proxy: TestProxy, upstream: TestUpstream) => Promise<void>,
+): Promise<void> {
+  const upstream = await new TestUpstream(handler).listen();
+  const proxy = await startProxy({
+    clusters: [clusterConfig('backend', [upstream.port], opts.cluster)],
+    routes: [route('/', 'backend', opts.route)],
+    http: opts.http,
+  });
+  try {
+    await body(proxy, upstream);
+  } finally {
+    await proxy.close();
+    await upstream.close();
+  }
+}
+
+const noRouteTimeout = { route: { route: { cluster: 'backend', timeout_ms: 0 } } };
+
+test('request_headers_timeout: incomplete headers -> 408 "request header timeout", then close', async () => {
+  await withProxy(okHandler('ok'), { http: { request_headers_timeout_ms: 100 } }, async (proxy) => {
+    const client = await TestClient.connect(proxy.port);
+    client.write('GET / HTTP/1.1\r\nHost: h\r\n');
+    await client.waitForClose();
+    const [res] = parseResponses(client.received);
+    assert.equal(res.status, 408);
+    assert.equal(res.body.toString(), 'request header timeout');
+    assert.equal(headerValue(res.headers, 'connection'), 'close');
+    assert.equal(proxy.ctx.tracer.of('timeout', { timer: 'request_headers_timeout' }).length, 1);
+    assert.equal(proxy.ctx.stats.get('http.ingress.downstream_rq_header_timeout'), 1);
+  });
+});
+
+test('request_headers_timeout is cleared once the headers are complete', async () => {
+  // The upstream never answers: the route timeout (300 ms) must be what ends the request, not the 100 ms timer.
+  await withProxy(
+    () => {},
+    { http: { request_headers_timeout_ms: 100 }, route: { route: { cluster: 'backend', timeout_ms: 300 } } },
+    async (proxy) => {
+      const client = await TestClient.connect(proxy.port);
+      client.write(get('/'));
+      const [res] = await client.responses(1);
+      client.destroy();
+      assert.equal(res.status, 504);
+      assert.equal(proxy.ctx.tracer.of('timeout', { timer: 'request_headers_timeout' }).length, 0);
+    },
+  );
+});
+
+test('idle_timeout closes a downstream connection without a request, and again after a response', async () => {
+  await withProxy(okHandler('ok'), { http: { idle_timeout_ms: 100 } }, async (proxy) => {
+    const idle = await TestClient.connect(proxy.port);
+    await idle.waitForClose();
+    assert.equal(idle.received.length, 0);
+
+    const used = await TestClient.connect(proxy.port);
+    used.write(get('/'));
+    await used.responses(1);
+    await used.waitForClose();
+    assert.equal(proxy.ctx.tracer.of('timeout', { timer: 'idle_timeout' }).length, 2);
+    assert.equal(proxy.ctx.stats.get('http.ingress.downstream_cx_idle_timeout'), 2);
+  });
+});
+
+test('idle_timeout does not fire while a stream is active', async () => {
+  await withProxy(
+    () => {},
+    { http: { idle_timeout_ms: 100 }, route: { route: { cluster: 'backend', timeout_ms: 300 } } },
+    async (proxy) => {
+      const client = await TestClient.connect(proxy.port);
+      client.write(get('/'));
+      const [res] = await client.responses(1);
+      client.destroy();
+      assert.equal(res.status, 504, 'the stream outlived the idle timeout');
+    },
+  );
+});
+
+test('stream_idle_timeout before response headers -> 408 "stream timeout" (SI)', async () => {
+  await withProxy(
+    () => {},
+    { http: { stream_idle_timeout_ms: 100 }, ...noRouteTimeout },
+    async (proxy, upstream) => {
+      const client = await TestClient.connect(proxy.port);
+      client.write(get('/'));
+      const [res] = await client.responses(1);
+      client.destroy();
+      assert.equal(res.status, 408);
+      assert.equal(res.body.toString(), 'stream timeout');
+      assert.deepEqual(proxy.ctx.accessLog.entries[0].responseFlags, ['SI']);
+      assert.equal(proxy.ctx.tracer.of('timeout', { timer: 'stream_idle_timeout' }).length, 1);
+      await waitUntil(() => upstream.conns[0].closed, 'the abandoned upstream connection to be closed');
+    },
+  );
+});
+
+test('stream_idle_timeout after response headers resets the stream: truncated response, connection closed', async () => {
+  await withProxy(
+    (_req, conn) => conn.socket.write('HTTP/1.1 200 OK\r\ncontent-length: 50\r\n\r\nsome'),
+    { http: { stream_idle_timeout_ms: 100 }, ...noRouteTimeout },
+    async (proxy) => {
+      const client = await TestClient.connect(proxy.port);
+      client.write(get('/'));
+      await client.waitForClose();
+      const [res] = parseResponses(client.received);
+      assert.equal(res.status, 200);
+      assert.equal(res.complete, false);
+      assert.deepEqual(proxy.ctx.accessLog.entries[0].responseFlags, ['SI']);
+    },
+  );
+});
+
+test('cluster idle_timeout closes an idle pooled upstream connection', async () => {
+  await withProxy(okHandler('ok'), { cluster: { idle_timeout_ms: 100 } }, async (proxy, upstream) => {
+    const client = await TestClient.connect(proxy.port);
+    client.write(get('/'));
+    await client.responses(1);
+    client.destroy();
+    await waitUntil(() => upstream.conns[0].closed, 'the pooled connection to be closed');
+    assert.equal(proxy.ctx.tracer.of('timeout', { timer: 'upstream_idle_timeout' }).length, 1);
+    assert.equal(proxy.ctx.stats.get('cluster.backend.upstream_cx_idle_timeout'), 1);
+    assert.equal(proxy.ctx.stats.get('cluster.backend.upstream_cx_active'), 0);
+  });
+});
+
+test('delayed close: after Connection: close the proxy half-closes, then closes when the client does not', async () => {
+  await withProxy(okHandler('ok'), { http: { delayed_close_timeout_ms: 100 } }, async (proxy) => {
+    const client = await TestClient.connect(proxy.port);
+    client.write(get('/', 'Connection: close\r\n'));
+    await waitUntil(() => client.ended, 'FIN from the proxy');
+    assert.equal(client.closed, false, 'the client has not closed its side');
+    await waitUntil(() => proxy.listener.activeConnections === 0, 'the proxy to drop the connection');
+    assert.equal(proxy.ctx.tracer.of('timeout', { timer: 'delayed_close' }).length, 1);
+    client.destroy();
+  });
+});
+
+test('no timer outlives its reason: after a full exchange and shutdown no Timeout is left', async () => {
+  const before = process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+  await withProxy(okHandler('ok'), { http: { request_headers_timeout_ms: 5000 } }, async (proxy) => {
+    const client = await TestClient.connect(proxy.port);
+    client.write(get('/') + get('/'));
+    await client.responses(2);
+    client.destroy();
+  });
+  await waitUntil(
+    () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length <= before,
+    `timers to be cleared (${process.getActiveResourcesInfo()})`,
+    2000,
+  );
+});
