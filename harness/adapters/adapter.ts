@@ -54,4 +54,10 @@ export interface ProxyAdapter {
   logs(): string;
   info(): Promise<ProxyInfo>;
   stop(): Promise<void>;
+  /**
+   * For a proxy whose routing the harness cannot configure (an external, already running proxy): the port the
+   * instrumented upstream at position `index` of cluster `clusterName` must listen on, or undefined for "any
+   * (ephemeral) port". Steps that start upstreams ask this when the method is present.
+   */
+  upstreamPorts?(clusterName: string, index: number): number | undefined;
 }
