@@ -64,7 +64,7 @@ Feature: Stage 1 - downstream read request
     And response 2 has body containing "/pipelined/2"
     And response 3 has body containing "/pipelined/3"
 
-  @stage-1 @seed-1.5 @envoy
+  @stage-1 @seed-1.5 @seed-4.5 @envoy
   Scenario: A pipelined request reaches the upstream only after the previous response reached the client
     Given upstream "app" replies:
       """
@@ -90,6 +90,16 @@ Feature: Stage 1 - downstream read request
 
       """
     Then the proxy emitted "read_disabled" before the proxy emitted "route_matched"
+
+  @stage-1 @seed-1.7 @seed-2.1 @envoy @needs-proxy-trace
+  Scenario: The router is handed the request once its head has been parsed
+    When the client sends:
+      """
+      GET /trace HTTP/1.1
+      Host: example.com
+
+      """
+    Then the proxy emitted "request_headers_complete" before the proxy emitted "route_matched"
 
   @stage-1 @seed-1.4 @rfc9112-6.1 @rfc9112-11.2 @core
   Scenario: After a request with both Transfer-Encoding and Content-Length, a request hidden behind it is never forwarded
@@ -123,6 +133,7 @@ Feature: Stage 1 - downstream read request
     Examples:
       | case                        | fields                                                   | body                 |
       | te-and-cl                   | Content-Length: 6\nTransfer-Encoding: chunked            | 0\n                  |
+      | te-and-shorter-cl           | Content-Length: 3\nTransfer-Encoding: chunked            | 5\nhello\n0\n        |
       | chunk-size-hex-prefix       | Transfer-Encoding: chunked                               | 0x5\nhello\n0\n      |
       | chunk-size-plus-sign        | Transfer-Encoding: chunked                               | +5\nhello\n0\n       |
       | chunk-size-empty            | Transfer-Encoding: chunked                               | \nhello\n0\n         |

@@ -16,7 +16,7 @@ Feature: Stage 2 - router
     Given an upstream "app"
     And the proxy routes prefix "/app" to "app"
 
-  @stage-2 @seed-2.2 @core
+  @stage-2 @seed-1.8 @seed-2.2 @core
   Scenario: A request whose path starts with a route's prefix goes to that route's cluster
     Given an upstream "api"
     And the proxy routes prefix "/api" to "api"
@@ -170,6 +170,50 @@ Feature: Stage 2 - router
       """
     Then upstream "left" received at least 1 request
     And upstream "right" received at least 1 request
+
+  @stage-2 @seed-1.8 @seed-2.1 @envoy @needs-proxy-trace
+  Scenario: The router decides where the request goes before it asks a connection pool for a stream
+    When the client sends:
+      """
+      GET /app/trace HTTP/1.1
+      Host: example.com
+
+      """
+    Then the proxy emitted "route_matched" before the proxy emitted "pool_new_stream"
+
+  @stage-2 @seed-2.3 @extended
+  Scenario: No connection is opened to a cluster that no request has gone to
+    Given an upstream "api"
+    And the proxy routes prefix "/api" to "api"
+    When the client sends:
+      """
+      GET /app/page HTTP/1.1
+      Host: example.com
+
+      """
+    Then upstream "app" saw 1 connection
+    And upstream "api" saw 0 connections
+
+  @stage-2 @seed-2.3 @seed-2.7 @envoy @needs-proxy-trace
+  Scenario: The first request to a cluster makes its connection pool open a connection
+    When the client sends:
+      """
+      GET /app/trace HTTP/1.1
+      Host: example.com
+
+      """
+    Then the proxy emitted "pool_new_stream" before the proxy emitted "upstream_connect_start"
+
+  @stage-2 @seed-2.8 @envoy @needs-proxy-trace
+  Scenario: The request is bound to the upstream connection that carries it
+    When the client sends:
+      """
+      GET /app/trace HTTP/1.1
+      Host: example.com
+
+      """
+    Then the proxy's "pool_attach" has the same "st" as its "request_begin"
+    And the proxy's "pool_attach" has the same "ucx" as its "upstream_write"
 
   @stage-2 @seed-2.2 @seed-2.7 @envoy @needs-proxy-trace
   Scenario: The route is matched before the connection to the upstream is started

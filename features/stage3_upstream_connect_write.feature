@@ -5,9 +5,10 @@ Feature: Stage 3 - upstream connect and write
   When the upstream cannot be reached, or a cluster is at its limits, the client gets an error from the proxy; when
   the client goes away mid-request, the upstream request is abandoned.
 
-  Seed stage 3 ("Upstream Write Request"), steps 3.1-3.4: upstream socket write-ready (3.1); the "connected" event
-  hands the connection to the waiting request (3.2); write-ready again (3.3); the encoded request is written
-  (3.4). The seed's trace shows connect completion and the first write in one callback.
+  Seed stage 3 ("Upstream Write Request"), steps 3.1-3.4: upstream socket write-ready (3.1); the connect succeeded
+  and the "connected" event reaches the pool (3.2); the pool attaches the waiting request to the new connection
+  (3.3); the encoded request is written (3.4). The seed's trace shows connect completion and the first write in
+  one callback.
   Envoy mapping: ConnectionImpl::onWriteReady -> raiseEvent(Connected) -> ConnPool::onConnectionEvent ->
   attachStreamToClient -> onPoolReady -> UpstreamRequest encodes headers, buffered body, then streamed body ->
   ConnectionImpl::doWrite (writev). Connect failure: 503 "upstream connect error or disconnect/reset before headers.
@@ -232,6 +233,25 @@ Feature: Stage 3 - upstream connect and write
       | http-1.0-response    | {"body": "one", "http10": true}          |
       | close-delimited-body | {"body": "one", "closeDelimited": true}  |
 
+  @stage-3 @seed-3.2 @rfc9112-9.6 @rfc9112-9.3 @core
+  Scenario Outline: An upstream connection whose response announced its end is not reused, even while the upstream keeps it open (<case>)
+    Given upstream "app" replies:
+      """
+      <reply>
+      """
+    When 2 clients each send, one after another:
+      """
+      GET /again HTTP/1.1
+      Host: example.com
+
+      """
+    Then upstream "app" saw 2 connections
+
+    Examples:
+      | case              | reply                                                            |
+      | connection-close  | {"headers": [["Connection", "close"]], "body": "one"}            |
+      | http-1.0-response | {"raw": ["HTTP/1.0 200 OK\\r\\nContent-Length: 3\\r\\n\\r\\none"]} |
+
   @stage-3 @seed-3.2 @rfc9112-9.3 @core
   Scenario: An upstream connection the upstream closed after a complete response is not reused
     Given upstream "app" replies:
@@ -279,7 +299,18 @@ Feature: Stage 3 - upstream connect and write
       """
     Then 1 client receives a response with status 503
 
-  @stage-3 @seed-3.2 @seed-3.4 @envoy @needs-proxy-trace
+  @stage-3 @seed-3.3 @envoy @needs-proxy-trace
+  Scenario: A request waiting for a new upstream connection is attached to it once it connects
+    When the client sends:
+      """
+      GET /order HTTP/1.1
+      Host: example.com
+
+      """
+    Then the proxy emitted "upstream_connected" before the proxy emitted "pool_attach"
+    And the proxy emitted "pool_attach" before the proxy emitted "upstream_write"
+
+  @stage-3 @seed-3.1 @seed-3.2 @seed-3.4 @envoy @needs-proxy-trace
   Scenario: The request is written only once the upstream connection is established
     When the client sends:
       """
@@ -289,7 +320,7 @@ Feature: Stage 3 - upstream connect and write
       """
     Then the proxy emitted "upstream_connected" before the proxy emitted "upstream_write"
 
-  @stage-3 @seed-3.4 @rfc9112-9.6 @core
+  @stage-3 @seed-3.4 @seed-2.8 @rfc9112-9.6 @core
   Scenario: A client that disconnects mid-request leaves no upstream connection open
     When the client sends:
       """

@@ -5,9 +5,10 @@ Feature: Stage 4 - upstream read response
   visibly incomplete response, never one that looks complete. Interim 1xx responses are passed on to clients
   that can take them. A response that arrives too late is replaced by a 504.
 
-  Seed stage 4 ("Upstream Read Response"; figure only, the seed's text leaves it out): upstream socket
-  read-ready, bytes read until EAGAIN, dispatched to the client codec, decoded, and handed to the downstream
-  encoder while still being read.
+  Seed stage 4 ("Upstream Read Response"; figure only, the seed's text leaves it out), steps 4.1-4.5: upstream
+  socket read-ready (4.1); bytes read until EAGAIN and dispatched to the client codec (4.2); the response decoded
+  incrementally (4.3) and handed to the downstream encoder while still being read (4.4); once it is completely
+  encoded, reading from the client resumes so the next pipelined request may be parsed (4.5).
   Envoy mapping: ConnectionImpl::onReadReady -> CodecClient::onData -> ClientConnectionImpl::dispatch ->
   UpstreamRequest::decodeHeaders / decodeData -> FilterManager::encodeHeaders / encodeData (downstream encoding
   starts) -> onMessageComplete -> connection released to the pool or closed. Protocol error: 502 (flag UPE);
@@ -140,7 +141,7 @@ Feature: Stage 4 - upstream read response
       | chunked-rst-mid-body | {"chunks": [{"data": "first-chunk"}, {"data": "second-chunk"}], "abort": {"how": "rst", "at": "mid-body"}} |
       | fin-after-head       | {"body": "0123456789abcdefghijklmnopqrstuvwxyz", "abort": {"how": "fin", "at": "after-headers"}}            |
 
-  @stage-4 @seed-4 @extended
+  @stage-4 @seed-4.1 @seed-4.3 @seed-4.4 @extended
   Scenario: The response head reaches the client before the upstream sends the body
     Given upstream "app" replies:
       """
@@ -270,7 +271,7 @@ Feature: Stage 4 - upstream read response
       """
     Then the client receives a response with status 413
 
-  @stage-4 @seed-4 @envoy @needs-proxy-trace
+  @stage-4 @seed-4.4 @envoy @needs-proxy-trace
   Scenario: The proxy starts writing the response to the client before it has read the whole response
     Given upstream "app" replies:
       """
@@ -283,3 +284,75 @@ Feature: Stage 4 - upstream read response
 
       """
     Then the proxy emitted "downstream_write" before the proxy emitted "response_complete"
+
+  @stage-4 @seed-4.2 @seed-4.3 @rfc9112-2.2 @core
+  Scenario: A response that arrives in small pieces, some of one byte, is reassembled before it is passed on
+    Given upstream "app" replies with the bytes:
+      """
+      H
+      <pause 20 ms>
+      TTP/1.1 2
+      <pause 20 ms>
+      00 OK\r
+      <pause 20 ms>
+      \n
+      <pause 20 ms>
+      Content-Length
+      <pause 20 ms>
+      :
+      <pause 20 ms>
+       11\r\n
+      <pause 20 ms>
+      \r
+      <pause 20 ms>
+      \n
+      <pause 20 ms>
+      p
+      <pause 20 ms>
+      iecewise!!
+      """
+    When the client sends:
+      """
+      GET /pieces HTTP/1.1
+      Host: example.com
+
+      """
+    Then the client receives a response with status 200
+    And the response has body "piecewise!!"
+
+  @stage-4 @seed-4.1 @seed-4.2 @envoy @needs-proxy-trace
+  Scenario: The response is decoded from bytes read when the upstream connection becomes readable
+    When the client sends:
+      """
+      GET /trace HTTP/1.1
+      Host: example.com
+
+      """
+    Then the proxy emitted "upstream_read_ready" before the proxy emitted "response_headers"
+
+  @stage-4 @seed-4.3 @envoy @needs-proxy-trace
+  Scenario: The proxy decodes the response head as soon as it arrives, before the upstream sends the body
+    Given upstream "app" replies:
+      """
+      {"body": "late-body", "delayBeforeBodyMs": 300}
+      """
+    When the client sends:
+      """
+      GET /head-first HTTP/1.1
+      Host: example.com
+
+      """
+    Then the proxy emitted "response_headers" before upstream "app" sent "late-body"
+
+  @stage-4 @seed-4.5 @envoy @needs-proxy-trace
+  Scenario: The next pipelined request is parsed only after reading from the client resumes
+    When the client sends:
+      """
+      GET /pipelined/1 HTTP/1.1
+      Host: example.com
+
+      GET /pipelined/2 HTTP/1.1
+      Host: example.com
+
+      """
+    Then the proxy emitted "read_enabled" before the proxy emitted "request_begin" for the 2nd time

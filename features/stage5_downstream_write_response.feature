@@ -6,8 +6,8 @@ Feature: Stage 5 - downstream write response
   the client goes away mid-response, the upstream exchange is abandoned. Only once a response is completely
   written does the proxy read the client's next request.
 
-  Seed stage 5 ("Downstream Write Response"): downstream socket write-ready, the buffered response bytes written
-  with writev; end of response re-arms reading from the client (readDisable(false)).
+  Seed stage 5 ("Downstream Write Response"), steps 5.1-5.2: downstream socket write-ready (5.1); the buffered
+  response bytes written with writev (5.2); end of response re-arms reading from the client (readDisable(false)).
   Envoy mapping: Http1::StreamEncoderImpl::encodeHeaders / encodeData / encodeTrailers -> ConnectionImpl::write ->
   onWriteReady -> doWrite (writev); ServerConnectionImpl::onEncodeComplete -> readDisable(false). Date added if
   absent, Server overwritten, Connection and Transfer-Encoding from the upstream dropped; per-connection buffer
@@ -17,7 +17,7 @@ Feature: Stage 5 - downstream write response
     Given an upstream "app"
     And the proxy routes prefix "/" to "app"
 
-  @stage-5 @seed-5 @seed-4 @extended
+  @stage-5 @seed-5 @seed-4.4 @extended
   Scenario: The response is streamed: the client has the first chunk before the upstream sends the last
     Given upstream "app" replies:
       """
@@ -250,7 +250,7 @@ Feature: Stage 5 - downstream write response
       """
     Then the response has trailer "x-checksum" = "abc123"
 
-  @stage-5 @seed-5 @rfc9112-9.6 @extended
+  @stage-5 @seed-5 @seed-2.8 @rfc9112-9.6 @extended
   Scenario: A client that disconnects mid-response leaves no upstream connection open
     Given upstream "app" replies:
       """
@@ -266,7 +266,7 @@ Feature: Stage 5 - downstream write response
       """
     Then upstream "app" has no open connection
 
-  @stage-5 @seed-5 @envoy @needs-proxy-trace
+  @stage-5 @seed-5 @seed-4.5 @envoy @needs-proxy-trace
   Scenario: Reading from the client resumes only after the response was completely written
     When the client sends:
       """
@@ -283,8 +283,27 @@ Feature: Stage 5 - downstream write response
     When the client downloads "/big" without reading until the transfer stalls
     Then upstream "app" sent at most 33554432 bytes while the transfer was stalled
 
-  @stage-5 @seed-5 @rfc9112-6.2 @core
+  @stage-5 @seed-5.1 @seed-5.2 @rfc9112-6.2 @core
   Scenario: A response held back by a slow client still arrives whole
     Given upstream "app" replies with a body of 8388608 bytes
     When the client downloads "/big" without reading until the transfer stalls
     Then the response has a body of 8388608 bytes
+
+  @stage-5 @seed-5.2 @envoy @needs-proxy-trace
+  Scenario: What the proxy writes to the client socket is exactly what the client receives
+    Given upstream "app" replies with a body of 262144 bytes
+    When the client sends:
+      """
+      GET /written HTTP/1.1
+      Host: example.com
+
+      """
+    Then the proxy's "downstream_write" events add up to the bytes the client received
+
+  @stage-5 @seed-5.1 @envoy @needs-proxy-trace @needs-buffer-limit
+  Scenario: With a slow client the proxy waits for its socket to drain and then writes on
+    Given the proxy's buffer limit is 65536 bytes
+    And upstream "app" replies with a body of 33554432 bytes
+    When the client downloads "/big" without reading until the transfer stalls
+    Then the proxy emitted "watermark_high" before the proxy emitted "watermark_low"
+    And the response has a body of 33554432 bytes

@@ -109,6 +109,7 @@ defineParameterType({
  *   upstream "app" sent "X" / upstream "app" received "X"
  *   upstream "app" accepted a connection
  *   the proxy emitted "read_disabled"                       (the proxy's own trace; needs @needs-proxy-trace)
+ *   the proxy emitted "request_begin" for the 2nd time      (the n-th event of that name in this scenario)
  */
 export interface Happening {
   label: string;
@@ -116,11 +117,13 @@ export interface Happening {
   kind: string;
   /** Bytes that must have been sent/received by then (send/recv events only). */
   marker?: string;
+  /** Which occurrence of a proxy trace event, from 1 (the first when absent). */
+  nth?: number;
 }
 defineParameterType({
   name: 'happening',
   regexp:
-    /the client (?:sent|received) "[^"]*"|upstream "[^"]+" (?:sent|received) "[^"]*"|upstream "[^"]+" accepted a connection|the proxy emitted "[^"]+"/,
+    /the client (?:sent|received) "[^"]*"|upstream "[^"]+" (?:sent|received) "[^"]*"|upstream "[^"]+" accepted a connection|the proxy emitted "[^"]+"(?: for the \d+(?:st|nd|rd|th) time)?/,
   transformer: (s: string): Happening => {
     const client = /^the client (sent|received) "(.*)"$/.exec(s);
     if (client) return { label: s, actor: 'client', kind: client[1] === 'sent' ? 'send' : 'recv', marker: client[2] };
@@ -129,8 +132,11 @@ defineParameterType({
       return { label: s, actor: `upstream:${bytes[1]}`, kind: bytes[2] === 'sent' ? 'send' : 'recv', marker: bytes[3] };
     const accepted = /^upstream "([^"]+)" accepted a connection$/.exec(s);
     if (accepted) return { label: s, actor: `upstream:${accepted[1]}`, kind: 'accept' };
-    const m = /^the proxy emitted "([^"]+)"$/.exec(s) as RegExpExecArray;
-    return { label: s, actor: 'proxy', kind: m[1] };
+    const m = /^the proxy emitted "([^"]+)"(?: for the (\d+)(?:st|nd|rd|th) time)?$/.exec(s) as RegExpExecArray;
+    if (m[2] === undefined) return { label: s, actor: 'proxy', kind: m[1] };
+    const nth = Number(m[2]);
+    if (nth < 1) throw new Error(`"${s}": occurrences count from 1 (the 1st time)`);
+    return { label: s, actor: 'proxy', kind: m[1], nth };
   },
 });
 

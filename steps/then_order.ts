@@ -27,7 +27,7 @@ async function locate(world: ConformanceWorld, h: Happening): Promise<TimelineEv
     if (!world.hasTag('@needs-proxy-trace'))
       throw new Error(`"${h.label}" is about the proxy's own trace: tag the scenario @needs-proxy-trace`);
     await world.collectProxyTrace();
-    return world.timeline.first({ actor: 'proxy', kind: h.kind });
+    return world.timeline.events({ actor: 'proxy', kind: h.kind })[(h.nth ?? 1) - 1];
   }
   const where = h.marker === undefined ? undefined : bytesReached(unescapeWire(h.marker));
   return world.timeline.waitFor({ actor: h.actor, kind: h.kind, where }, WAIT_MS).catch(() => undefined);

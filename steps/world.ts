@@ -68,7 +68,7 @@ export class ConformanceWorld extends World {
   endpoint?: ProxyEndpoint;
   tags: string[] = [];
   stalled: StallMeasure[] = [];
-  private proxyEventsMerged = 0;
+  private readonly proxyEventsMerged = new Set<string>();
 
   constructor(options: IWorldOptions) {
     super(options);
@@ -273,13 +273,21 @@ export class ConformanceWorld extends World {
     );
   }
 
-  /** Merges the proxy's trace events recorded since the last call (idempotent). */
+  /**
+   * Merges the proxy's trace events not merged yet (idempotent). Events are recognised by their content, not by
+   * position, so this holds whether the adapter returns every event since configure() (the contract) or only
+   * those since its previous call (a trace buffer cleared on read).
+   */
   async collectProxyTrace(): Promise<void> {
     const adapter = sharedAdapter;
     if (!adapter?.trace || !this.endpoint) return;
-    const all = await adapter.trace();
-    this.timeline.merge(all.slice(this.proxyEventsMerged));
-    this.proxyEventsMerged = all.length;
+    const fresh = (await adapter.trace()).filter((e) => {
+      const key = `${e.t}|${e.kind}|${e.conn ?? ''}|${JSON.stringify(e.detail ?? {})}`;
+      if (this.proxyEventsMerged.has(key)) return false;
+      this.proxyEventsMerged.add(key);
+      return true;
+    });
+    this.timeline.merge(fresh);
   }
 
   /** Re-parses what every client has received so far (no waiting), for the invariant checker and reports. */

@@ -1,14 +1,48 @@
 import { INVARIANTS } from '../invariants';
 import type { FeatureScenario } from './feature_catalog';
-import type { ScenarioIdentity } from './scenario_ids';
+import { featureSlug, type ScenarioIdentity } from './scenario_ids';
 import { SEED_STAGES, SEED_STEPS } from './seed_steps';
 
 const link = (s: ScenarioIdentity) => `[${s.id}](${s.uri}#L${s.line})`;
 const cell = (text: string) => text.replace(/\|/g, '\\|');
 
+/** A table cell names at most this many scenarios; the rest are counted (`+N more`). */
+export const MAX_LINKS_PER_CELL = 4;
+
+/** The scenario an example row belongs to: its id without the example part (a plain scenario is its own). */
+function outlineOf(s: ScenarioIdentity): string {
+  const feature = featureSlug(s.uri);
+  const rest = s.id.startsWith(`${feature}/`) ? s.id.slice(feature.length + 1) : s.id;
+  return `${feature}/${rest.split('/')[0]}`;
+}
+
+/**
+ * At most MAX_LINKS_PER_CELL links, then `+N more`. The links shown favour variety: one example row per outline
+ * first, so a cell is not filled by the rows of a single outline; order within each pass is the input order.
+ */
+export function linkCell(list: readonly ScenarioIdentity[], none: string): string {
+  if (list.length === 0) return none;
+  const shown: ScenarioIdentity[] = [];
+  const outlines = new Set<string>();
+  for (const s of list) {
+    if (shown.length === MAX_LINKS_PER_CELL) break;
+    const key = outlineOf(s);
+    if (outlines.has(key)) continue;
+    outlines.add(key);
+    shown.push(s);
+  }
+  for (const s of list) {
+    if (shown.length === MAX_LINKS_PER_CELL) break;
+    if (!shown.includes(s)) shown.push(s);
+  }
+  const more = list.length - shown.length;
+  return shown.map(link).join('<br>') + (more > 0 ? `<br>+${more} more` : '');
+}
+
 /**
  * Seed step -> scenarios tagged `@seed-<stage>.<step>`, with a row per stage for scenarios tagged with the whole
- * stage (`@seed-<stage>`). Unknown seed tags get their own rows so nothing is lost.
+ * stage (`@seed-<stage>`): how many, and links to a few of them. Unknown seed tags get their own rows so nothing is
+ * lost.
  */
 export function seedStepTable(scenarios: readonly ScenarioIdentity[]): { table: string; unknownTags: string[] } {
   const byStep = new Map<string, ScenarioIdentity[]>();
@@ -23,10 +57,10 @@ export function seedStepTable(scenarios: readonly ScenarioIdentity[]): { table: 
   }
   const known = new Set([...SEED_STEPS.map((s) => s.step), ...Object.keys(SEED_STAGES)]);
   const unknownTags = [...byStep.keys()].filter((k) => !known.has(k)).sort();
-  const rows = ['| Seed step | What happens | Checked by |', '|---|---|---|'];
+  const rows = ['| Seed step | What happens | Scenarios | Checked by |', '|---|---|---|---|'];
   const scenariosOf = (step: string, none: string) => {
     const list = byStep.get(step) ?? [];
-    return list.length > 0 ? list.map(link).join('<br>') : none;
+    return `${list.length} | ${linkCell(list, none)}`;
   };
   for (const [stage, name] of Object.entries(SEED_STAGES)) {
     rows.push(`| **${stage}** | **${name}** (the stage as a whole) | ${scenariosOf(stage, '')} |`);
@@ -35,7 +69,7 @@ export function seedStepTable(scenarios: readonly ScenarioIdentity[]): { table: 
     }
   }
   for (const step of unknownTags) {
-    rows.push(`| ${step} | (no such step in the seed) | ${(byStep.get(step) ?? []).map(link).join('<br>')} |`);
+    rows.push(`| ${step} | (no such step in the seed) | ${scenariosOf(step, '')} |`);
   }
   return { table: rows.join('\n'), unknownTags: unknownTags.map((s) => `@seed-${s}`) };
 }
@@ -45,14 +79,12 @@ export function seedStepTable(scenarios: readonly ScenarioIdentity[]): { table: 
  * that names the id in quotes (`Then invariant "INV-01-..." was exercised`).
  */
 export function invariantTable(scenarios: readonly FeatureScenario[]): string {
-  const rows = ['| Invariant | Statement | Demonstrated by |', '|---|---|---|'];
+  const rows = ['| Invariant | Statement | Scenarios | Demonstrated by |', '|---|---|---|---|'];
   for (const inv of INVARIANTS) {
     const tags = new Set([`@${inv.id.toLowerCase()}`, `@inv-${inv.id.toLowerCase()}`]);
     const quoted = `"${inv.id}"`;
     const list = scenarios.filter((s) => s.tags.some((t) => tags.has(t)) || s.steps.some((st) => st.includes(quoted)));
-    rows.push(
-      `| ${inv.id} | ${cell(inv.statement)} | ${list.length > 0 ? list.map(link).join('<br>') : 'no scenario yet'} |`,
-    );
+    rows.push(`| ${inv.id} | ${cell(inv.statement)} | ${list.length} | ${linkCell(list, 'no scenario yet')} |`);
   }
   return rows.join('\n');
 }

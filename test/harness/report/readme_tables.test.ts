@@ -45,10 +45,25 @@ describe('README tables', () => {
       table,
       /^\| 1\.5 \| onMessageCompleteBase\(\) first stops .* \| \[stage1\/a\]\(features\/stage1\.feature#L7\) \|$/m,
     );
-    assert.match(table, /^\| \*\*4\*\* \| \*\*Upstream read response\*\* \(the stage as a whole\) \| \[stage4\/b\]/m);
-    assert.match(table, /^\| 1\.1 \| .* \| not covered yet \|$/m);
-    assert.match(table, /^\| 9\.9 \| \(no such step in the seed\) \| \[stage9\/c\]/m);
+    assert.match(
+      table,
+      /^\| \*\*4\*\* \| \*\*Upstream read response\*\* \(the stage as a whole\) \| 1 \| \[stage4\/b\]/m,
+    );
+    assert.match(table, /^\| 1\.1 \| .* \| 0 \| not covered yet \|$/m);
+    assert.match(table, /^\| 9\.9 \| \(no such step in the seed\) \| 1 \| \[stage9\/c\]/m);
     assert.deepEqual(unknownTags, ['@seed-9.9']);
+  });
+
+  it('counts the scenarios of a step and links at most four, one example row per outline first', () => {
+    const rows = ['a', 'b', 'c', 'd', 'e'].map((x) => scenario(`stage2/outline/${x}`, ['@seed-2.3']));
+    const { table } = seedStepTable([...rows, scenario('stage2/plain', ['@seed-2.3'])]);
+    const row = table.split('\n').find((l) => l.startsWith('| 2.3 |')) ?? '';
+    assert.match(row, /^\| 2\.3 \| .* \| 6 \| /);
+    assert.equal((row.match(/\]\(/g) ?? []).length, 4, row);
+    assert.match(row, /\[stage2\/outline\/a\].*<br>\[stage2\/plain\].*<br>\[stage2\/outline\/b\]/);
+    assert.match(row, /<br>\+2 more \|$/);
+    const few = seedStepTable([scenario('stage2/plain', ['@seed-2.3'])]).table;
+    assert.doesNotMatch(few, /more/);
   });
 
   it('finds the scenarios demonstrating an invariant by tag or by a step naming it', () => {
@@ -113,7 +128,7 @@ describe('scripts/gen-readme-tables.ts', () => {
     fs.rmSync(readme);
     const out = sink();
     assert.equal(run(['--readme', readme, '--features', features], out, sink()), 0);
-    assert.match(out.text, /\| Invariant \| Statement \| Demonstrated by \|/);
+    assert.match(out.text, /\| Invariant \| Statement \| Scenarios \| Demonstrated by \|/);
     fs.writeFileSync(readme, '# no markers\n');
     const err = sink();
     assert.equal(run(['--readme', readme, '--features', features], sink(), err), 1);
