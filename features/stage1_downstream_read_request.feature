@@ -231,20 +231,22 @@ Feature: Stage 1 - downstream read request
     Then the client receives a response with status 505
     And upstream "app" received no request
 
-  @stage-1 @seed-1.3 @rfc9110-15.5 @core @needs-header-limits
+  # 7000 bytes: clearly over the slack some servers allow past their limit (Go's: 4 KiB, so 5120 here), yet under
+  # common defaults (8 KiB per line in nginx and httpd), so only the configured limit can refuse it.
+  @stage-1 @seed-1.3 @rfc9110-15.5 @core @needs-header-size-limit
   Scenario: A request head larger than the configured limit is refused with a 4xx and not forwarded
-    Given the proxy's request header size limit is 4096 bytes
+    Given the proxy's request header size limit is 1024 bytes
     When the client sends:
       """
       GET /big-head HTTP/1.1
       Host: example.com
-      <filler header of 8000 bytes>
+      <filler header of 7000 bytes>
 
       """
     Then the client receives a response with status 4xx
     And upstream "app" received no request
 
-  @stage-1 @seed-1.3 @rfc6585-5 @envoy @needs-header-limits
+  @stage-1 @seed-1.3 @rfc6585-5 @envoy
   Scenario Outline: A request over a header limit is answered 431 (<case>)
     Given the proxy's <limit> limit is <value> <unit>
     When the client sends:
@@ -257,10 +259,15 @@ Feature: Stage 1 - downstream read request
     Then the client receives a response with status 431
     And upstream "app" received no request
 
+    @needs-header-size-limit
     Examples:
-      | case                | limit               | value | unit    | filler                        |
-      | header-section-size | request header size | 4096  | bytes   | <filler header of 8000 bytes> |
-      | header-count        | header count        | 20    | headers | <40 filler headers>           |
+      | case                | limit               | value | unit  | filler                        |
+      | header-section-size | request header size | 1024  | bytes | <filler header of 7000 bytes> |
+
+    @needs-header-count-limit
+    Examples:
+      | case         | limit        | value | unit    | filler              |
+      | header-count | header count | 20    | headers | <40 filler headers> |
 
   @stage-1 @seed-1.2 @rfc9112-9.5 @envoy @needs-request-headers-timeout
   Scenario: A client that never finishes its request head is answered 408

@@ -5,7 +5,7 @@
  */
 import * as net from 'node:net';
 import { type IWorldOptions, setWorldConstructor, World } from '@cucumber/cucumber';
-import type { Capability, ProxyAdapter, ProxyEndpoint } from '../harness/adapters/adapter';
+import type { ProxyAdapter, ProxyEndpoint } from '../harness/adapters/adapter';
 import type { Topology, TopologyCluster } from '../harness/adapters/topology';
 import { DownstreamClient } from '../harness/client/downstream_client';
 import type { ParsedResponse } from '../harness/client/types';
@@ -13,6 +13,7 @@ import { checkInvariants, type InvariantResult } from '../harness/invariants/ind
 import { Timeline } from '../harness/timeline/timeline';
 import { InstrumentedUpstream } from '../harness/upstream/instrumented_upstream';
 import { LenientRequestParser } from '../harness/upstream/request_parser';
+import { requiredCapabilities } from './support/capabilities';
 import { describeResponses } from './support/describe';
 import type { ScriptAction } from './support/wire_text';
 
@@ -335,29 +336,6 @@ export class ConformanceWorld extends World {
         `this scenario configures ${missing.join(', ')} but lacks the tag(s) ${missing.map((c) => `@needs-${c}`).join(' ')}`,
       );
   }
-}
-
-/** The capabilities a topology relies on. */
-export function requiredCapabilities(t: Topology): Capability[] {
-  const need = new Set<Capability>();
-  if (t.timeouts.connectMs !== undefined) need.add('connect-timeout');
-  if (t.timeouts.responseMs !== undefined) need.add('response-timeout');
-  if (t.timeouts.requestHeadersMs !== undefined) need.add('request-headers-timeout');
-  if (t.timeouts.downstreamIdleMs !== undefined) need.add('downstream-idle-timeout');
-  if (t.timeouts.upstreamIdleMs !== undefined) need.add('upstream-idle-timeout');
-  if (t.limits.maxRequestHeadersBytes !== undefined || t.limits.maxHeadersCount !== undefined)
-    need.add('header-limits');
-  if (t.limits.bufferLimitBytes !== undefined) need.add('buffer-limit');
-  if (t.forwardTrailers) need.add('trailers');
-  if (t.via !== undefined) need.add('via');
-  for (const r of t.routes) {
-    if (r.header) need.add('route-by-header');
-    if (r.path !== undefined) need.add('route-exact-path');
-    if (r.responseTimeoutMs !== undefined) need.add('per-route-timeout');
-  }
-  for (const c of t.clusters)
-    if (c.maxConnections !== undefined || c.maxPendingRequests !== undefined) need.add('circuit-breakers');
-  return [...need];
 }
 
 setWorldConstructor(ConformanceWorld);

@@ -22,7 +22,8 @@ export const APACHE_CAPABILITIES: readonly Capability[] = [
   'downstream-idle-timeout',
   'upstream-idle-timeout',
   'upstream-keepalive',
-  'header-limits',
+  'header-size-limit',
+  'header-count-limit',
   'via',
 ];
 

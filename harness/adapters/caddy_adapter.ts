@@ -9,8 +9,8 @@ import { checkTopology } from './topology_check';
 /**
  * What this adapter renders into Caddy's JSON config, plus trailers, which Caddy's reverse_proxy forwards as it
  * is (nothing to configure). Not declared: circuit-breakers (max_conns_per_host queues without a limit),
- * buffer-limit (no flow-control bound to set), proxy-trace, stats. header-limits renders the byte limit only
- * (Caddy has no header-count limit; Go's server allows 4 KiB over max_header_bytes).
+ * buffer-limit (no flow-control bound to set), proxy-trace, stats, header-count-limit (Caddy has none). Go's
+ * server allows 4 KiB over max_header_bytes, so header-size-limit scenarios send heads well over the limit.
  */
 export const CADDY_CAPABILITIES: readonly Capability[] = [
   'route-by-header',
@@ -22,7 +22,7 @@ export const CADDY_CAPABILITIES: readonly Capability[] = [
   'downstream-idle-timeout',
   'upstream-idle-timeout',
   'upstream-keepalive',
-  'header-limits',
+  'header-size-limit',
   'trailers',
   'via',
 ];

@@ -18,7 +18,8 @@ export const HAPROXY_CAPABILITIES: readonly Capability[] = [
   'request-headers-timeout',
   'downstream-idle-timeout',
   'upstream-keepalive',
-  'header-limits',
+  'header-size-limit',
+  'header-count-limit',
   'via',
 ];
 

@@ -9,8 +9,8 @@ import { checkTopology } from './topology_check';
 /**
  * What http_proxy_server.ts configures. Not declared: connect-timeout and upstream-idle-timeout (neither node's
  * agent nor http-proxy has them), circuit-breakers (the agent's maxSockets queues without a limit), buffer-limit,
- * trailers (http-proxy pipes the body and drops trailers), proxy-trace, stats. header-limits renders the byte limit
- * only (node's maxHeadersCount silently drops fields instead of refusing).
+ * trailers (http-proxy pipes the body and drops trailers), proxy-trace, stats, header-count-limit (node's
+ * maxHeadersCount silently drops fields instead of refusing).
  */
 export const HTTP_PROXY_CAPABILITIES: readonly Capability[] = [
   'route-by-header',
@@ -20,7 +20,7 @@ export const HTTP_PROXY_CAPABILITIES: readonly Capability[] = [
   'request-headers-timeout',
   'downstream-idle-timeout',
   'upstream-keepalive',
-  'header-limits',
+  'header-size-limit',
   'via',
 ];
 

@@ -6,8 +6,8 @@ import type { Topology, TopologyRoute } from './topology';
 
 /**
  * What this adapter renders into nginx.conf. Not declared: circuit-breakers (open-source nginx has max_conns
- * but no pending-request queue limit), trailers (nginx drops upstream response trailers), proxy-trace, stats.
- * header-limits renders the byte limit only (nginx has no header-count limit).
+ * but no pending-request queue limit), trailers (nginx drops upstream response trailers), proxy-trace, stats,
+ * header-count-limit (nginx has no header-count limit).
  */
 export const NGINX_CAPABILITIES: readonly Capability[] = [
   'route-by-header',
@@ -19,7 +19,7 @@ export const NGINX_CAPABILITIES: readonly Capability[] = [
   'downstream-idle-timeout',
   'upstream-idle-timeout',
   'upstream-keepalive',
-  'header-limits',
+  'header-size-limit',
   'buffer-limit',
   'via',
 ];

@@ -1,5 +1,6 @@
 /** Which @needs-<capability> tags a scenario carries, and which of them an adapter lacks. */
 import type { Capability } from '../../harness/adapters/adapter';
+import type { Topology } from '../../harness/adapters/topology';
 
 /** Every capability a scenario may name (harness/adapters/adapter.ts); `satisfies` keeps the list in step. */
 export const CAPABILITIES = [
@@ -13,7 +14,8 @@ export const CAPABILITIES = [
   'upstream-idle-timeout',
   'upstream-keepalive',
   'circuit-breakers',
-  'header-limits',
+  'header-size-limit',
+  'header-count-limit',
   'buffer-limit',
   'trailers',
   'via',
@@ -30,4 +32,27 @@ export function missingCapabilities(tags: readonly string[], have: ReadonlySet<C
       `unknown capability tag(s) ${unknown.map((c) => `@needs-${c}`).join(' ')}; known: ${CAPABILITIES.join(', ')}`,
     );
   return (needed as Capability[]).filter((c) => !have.has(c));
+}
+
+/** The capabilities a topology relies on: a scenario configuring one must carry its @needs- tag. */
+export function requiredCapabilities(t: Topology): Capability[] {
+  const need = new Set<Capability>();
+  if (t.timeouts.connectMs !== undefined) need.add('connect-timeout');
+  if (t.timeouts.responseMs !== undefined) need.add('response-timeout');
+  if (t.timeouts.requestHeadersMs !== undefined) need.add('request-headers-timeout');
+  if (t.timeouts.downstreamIdleMs !== undefined) need.add('downstream-idle-timeout');
+  if (t.timeouts.upstreamIdleMs !== undefined) need.add('upstream-idle-timeout');
+  if (t.limits.maxRequestHeadersBytes !== undefined) need.add('header-size-limit');
+  if (t.limits.maxHeadersCount !== undefined) need.add('header-count-limit');
+  if (t.limits.bufferLimitBytes !== undefined) need.add('buffer-limit');
+  if (t.forwardTrailers) need.add('trailers');
+  if (t.via !== undefined) need.add('via');
+  for (const r of t.routes) {
+    if (r.header) need.add('route-by-header');
+    if (r.path !== undefined) need.add('route-exact-path');
+    if (r.responseTimeoutMs !== undefined) need.add('per-route-timeout');
+  }
+  for (const c of t.clusters)
+    if (c.maxConnections !== undefined || c.maxPendingRequests !== undefined) need.add('circuit-breakers');
+  return [...need];
 }
