@@ -12,7 +12,7 @@ import {
   setDefaultTimeout,
 } from '@cucumber/cucumber';
 import type { ProxyAdapter } from '../harness/adapters/adapter';
-import { createAdapter } from '../harness/adapters/index';
+import { environment } from '../harness/environment';
 import { writeImplementationInfo } from '../harness/report/implementation_info';
 import { missingCapabilities } from './support/capabilities';
 import { upstreamBytesReport } from './support/describe';
@@ -23,7 +23,7 @@ setDefaultTimeout(20_000);
 export const NOT_SUPPORTED_MEDIA_TYPE = 'application/vnd.conformance.not-supported+json';
 
 BeforeAll({ timeout: 120_000 }, async () => {
-  const adapter = createAdapter(process.env.CONFORMANCE_TARGET ?? 'reference');
+  const adapter = environment().createAdapter(process.env.CONFORMANCE_TARGET ?? 'reference');
   await adapter.start();
   setAdapter(adapter);
   // The conformance report names the implementation and version it ran against.
@@ -39,6 +39,7 @@ AfterAll({ timeout: 60_000 }, async () => {
   }
   setAdapter(undefined);
   await adapter.stop();
+  await environment().dispose();
 });
 
 Before(function (this: ConformanceWorld, { pickle }: ITestCaseHookParameter) {

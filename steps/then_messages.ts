@@ -74,8 +74,11 @@ Then(
   '{message} has header {string} {op} {string}',
   async function (this: ConformanceWorld, ref: MessageRef, name: string, op: ValueOp, value: string) {
     const view = await messageView(this, ref);
-    if (!compare(fieldValue(view.headers, name), op, value))
-      fail(view, `header ${name} ${op === '=' ? '=' : 'containing'} ${JSON.stringify(value)}`);
+    // `<client address>` is the first client's own address, as the proxy sees it (127.0.0.1 locally, the bridge
+    // gateway when the proxy runs in a container).
+    const expected = value.replaceAll('<client address>', this.clients[0]?.localAddress ?? '<no client>');
+    if (!compare(fieldValue(view.headers, name), op, expected))
+      fail(view, `header ${name} ${op === '=' ? '=' : 'containing'} ${JSON.stringify(expected)}`);
   },
 );
 

@@ -7,11 +7,12 @@ import * as net from 'node:net';
 import { type IWorldOptions, setWorldConstructor, World } from '@cucumber/cucumber';
 import type { ProxyAdapter, ProxyEndpoint } from '../harness/adapters/adapter';
 import type { Topology, TopologyCluster } from '../harness/adapters/topology';
+import type { InstrumentedUpstreamApi } from '../harness/api';
 import { DownstreamClient } from '../harness/client/downstream_client';
 import type { ParsedResponse } from '../harness/client/types';
+import { environment } from '../harness/environment';
 import { checkInvariants, type InvariantResult } from '../harness/invariants/index';
 import { Timeline } from '../harness/timeline/timeline';
-import { InstrumentedUpstream } from '../harness/upstream/instrumented_upstream';
 import { LenientRequestParser } from '../harness/upstream/request_parser';
 import { requiredCapabilities } from './support/capabilities';
 import { describeResponses } from './support/describe';
@@ -58,7 +59,7 @@ export interface StallMeasure {
 
 export class ConformanceWorld extends World {
   readonly timeline = new Timeline();
-  readonly upstreams = new Map<string, InstrumentedUpstream>();
+  readonly upstreams = new Map<string, InstrumentedUpstreamApi>();
   readonly topology: Topology = { routes: [], clusters: [], timeouts: {}, limits: {} };
   readonly clients: DownstreamClient[] = [];
   /** Latest parse of each client's responses, by client id (what the invariant checker reads). */
@@ -85,15 +86,15 @@ export class ConformanceWorld extends World {
 
   // ---- Given: upstreams and topology -------------------------------------------------------------------------
 
-  async upstream(name: string): Promise<InstrumentedUpstream> {
+  async upstream(name: string): Promise<InstrumentedUpstreamApi> {
     const existing = this.upstreams.get(name);
     if (existing) return existing;
-    const u = await InstrumentedUpstream.start(name, this.timeline);
+    const u = await environment().startUpstream(name, this.timeline);
     this.upstreams.set(name, u);
     return u;
   }
 
-  requireUpstream(name: string): InstrumentedUpstream {
+  requireUpstream(name: string): InstrumentedUpstreamApi {
     const u = this.upstreams.get(name);
     if (!u) {
       const known = [...this.upstreams.keys()].join(', ') || 'none';

@@ -52,12 +52,9 @@ export async function main(argv: readonly string[], io: CliIo = {}): Promise<num
     out.write(`${USAGE}\n`);
     return 0;
   }
-  if (options.env === 'docker') {
-    errOut.write(
-      'conformance: --env docker is not available yet: run the target locally (--env local, the default), ' +
-        'or start it yourself and use an adapter that connects to it.\n',
-    );
-    return 2;
+  if (options.env === 'docker' && !options.dryRun) {
+    const status = await prepareDocker(options.target, errOut);
+    if (status !== 0) return status;
   }
   const reportDir = path.resolve(ROOT, options.reportDir);
   // Steps (also in parallel workers, which inherit the environment) read these.
@@ -174,6 +171,40 @@ export async function main(argv: readonly string[], io: CliIo = {}): Promise<num
     return 1;
   }
   return scenarios.some((s) => isFailure(s, false)) ? 1 : 0;
+}
+
+/**
+ * `--env docker`: stops at once (exit 2) without an engine or for a target without a docker adapter; else builds
+ * or finds the images once here, so cucumber workers (which inherit the environment) do not each build them.
+ */
+async function prepareDocker(target: string, errOut: Writable): Promise<number> {
+  // Loaded only for docker runs: testcontainers is heavy, and local runs must not depend on it.
+  const docker = await import('../docker/index');
+  if (!(docker.DOCKER_TARGETS as readonly string[]).includes(target)) {
+    errOut.write(
+      `conformance: --env docker: no container image for target ${JSON.stringify(target)} ` +
+        `(docker targets: ${docker.DOCKER_TARGETS.join(', ')}); use --env local\n`,
+    );
+    return 2;
+  }
+  const endpoint = docker.dockerEndpoint();
+  const why = await docker.probeEngine(endpoint);
+  if (why !== undefined) {
+    errOut.write(`conformance: ${docker.noEngineMessage(endpoint, why)}\n`);
+    return 2;
+  }
+  try {
+    const started = Date.now();
+    const images = await docker.ensureImages([target]);
+    process.env[docker.IMAGES_ENV] = JSON.stringify(images);
+    errOut.write(
+      `conformance: docker images ready in ${Date.now() - started} ms: ${Object.values(images).join(', ')}\n`,
+    );
+  } catch (err) {
+    errOut.write(`conformance: --env docker: ${(err as Error).message}\n`);
+    return 2;
+  }
+  return 0;
 }
 
 /** One line per scenario: id, name, tags; then the count. */

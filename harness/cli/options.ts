@@ -22,7 +22,8 @@ reports (Cucumber HTML, JSON, JUnit XML, message NDJSON, conformance-report.json
 
 Options:
   --target NAME      proxy adapter to test (default: reference); steps see it as CONFORMANCE_TARGET
-  --env local|docker where the target runs (default: local; docker is not available yet)
+  --env local|docker where the target runs (default: local); docker: the proxy and the upstream agent in
+                     containers on a network of the run's own (targets reference, nginx; needs a Docker engine)
   --tags EXPR        Cucumber tag expression, e.g. '@core and not @stage-4'
   --fail-fast        stop at the first failing scenario
   --parallel N       run scenarios in N worker processes (default: 0, in this process)

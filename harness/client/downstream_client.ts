@@ -109,6 +109,11 @@ export class DownstreamClient implements DownstreamClientApi {
   }
 
   /** Local (ephemeral) port of this connection, as the proxy sees it as peer. */
+  /** The client's own address: what the proxy sees as the peer (x-forwarded-for). */
+  get localAddress(): string {
+    return this.socket.localAddress ?? '';
+  }
+
   get localPort(): number {
     return this.socket.localPort ?? 0;
   }

@@ -27,22 +27,34 @@ export function parseHostPort(value: string | undefined, flag: string): { host: 
   return { host: m[1] ?? m[2], port };
 }
 
-export function parseAgentArgs(argv: string[]): AgentOptions & { exitWithStdin: boolean } {
+export function parseAgentArgs(
+  argv: string[],
+): AgentOptions & { exitWithStdin: boolean; echo: Array<{ name: string; port: number }> } {
   let control = '127.0.0.1:0';
   let listen = '127.0.0.1';
   let exitWithStdin = false;
+  const echo: Array<{ name: string; port: number }> = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--control') control = argv[++i];
     else if (a === '--listen') listen = argv[++i];
     else if (a === '--exit-with-stdin') exitWithStdin = true;
+    else if (a === '--echo') echo.push(parseEcho(argv[++i]));
     else
       throw new Error(
-        `agent: unknown argument ${JSON.stringify(a)}; expected --control HOST:PORT, --listen HOST[:0], --exit-with-stdin`,
+        `agent: unknown argument ${JSON.stringify(a)}; expected --control HOST:PORT, --listen HOST[:0], --exit-with-stdin, --echo NAME[:PORT]`,
       );
   }
   if (listen === undefined) throw new Error('--listen: expected HOST or HOST:PORT');
-  return { control: parseHostPort(control, '--control'), listenHost: listenHostOf(listen), exitWithStdin };
+  return { control: parseHostPort(control, '--control'), listenHost: listenHostOf(listen), exitWithStdin, echo };
+}
+
+/** `--echo NAME[:PORT]` (port default 8080): an upstream started without a controller, e.g. for docker compose. */
+function parseEcho(value: string | undefined): { name: string; port: number } {
+  const m = value === undefined ? null : /^([A-Za-z0-9_.-]+)(?::(\d{1,5}))?$/.exec(value);
+  const port = m?.[2] === undefined ? 8080 : Number(m[2]);
+  if (!m || port > 65535) throw new Error(`--echo: expected NAME[:PORT] (e.g. app:8080), got ${JSON.stringify(value)}`);
+  return { name: m[1], port };
 }
 
 /** `--listen` takes HOST, HOST:PORT or [V6]:PORT; each upstream picks its own port (start.port, default 0). */
@@ -143,6 +155,17 @@ export class UpstreamAgent {
     }
   }
 
+  /** An upstream no controller asked for (`--echo`): it answers every request with the request as JSON. */
+  async startEcho(name: string, port: number): Promise<{ host: string; port: number }> {
+    const u = await InstrumentedUpstream.start(name, this.timeline, {
+      host: this.opts.listenHost,
+      port,
+      reply: { status: 200, echo: true },
+    });
+    this.upstreams.set(name, u);
+    return { host: u.host, port: u.port };
+  }
+
   private get(name: string): InstrumentedUpstream {
     const u = this.upstreams.get(name);
     if (!u)
@@ -179,6 +202,10 @@ async function main(): Promise<void> {
   const agent = new UpstreamAgent(opts);
   const addr = await agent.listen();
   const host = addr.host.includes(':') ? `[${addr.host}]` : addr.host;
+  for (const e of opts.echo) {
+    const u = await agent.startEcho(e.name, e.port);
+    process.stdout.write(`upstream ${e.name} (echo) on ${u.host}:${u.port}\n`);
+  }
   process.stdout.write(`agent control on ${host}:${addr.port}\n`);
   let stopping = false;
   const stop = () => {

@@ -113,7 +113,12 @@ export function connectionFromWire(w: WireConnection): UpstreamConnectionRecord 
 
 /** Splits a byte stream into lines and parses each as JSON; a bad line is reported with its number. */
 export class JsonLineReader {
-  private rest = '';
+  /**
+   * Text of the line being received, as pieces joined only once its newline arrives: appending to one string
+   * and searching it per chunk copies the whole line each time, quadratic in its length (a reply with a 64 MiB
+   * body is one line of ~1000 chunks).
+   */
+  private pending: string[] = [];
   private lineNo = 0;
   // A multi-byte character may be split across reads.
   private readonly decoder = new StringDecoder('utf8');
@@ -124,24 +129,28 @@ export class JsonLineReader {
   ) {}
 
   push(chunk: Buffer): void {
-    this.rest += this.decoder.write(chunk);
-    let nl = this.rest.indexOf('\n');
+    let text = this.decoder.write(chunk);
+    let nl = text.indexOf('\n');
     while (nl >= 0) {
-      const line = this.rest.slice(0, nl).trim();
-      this.rest = this.rest.slice(nl + 1);
+      this.pending.push(text.slice(0, nl));
+      text = text.slice(nl + 1);
+      const line = this.pending.join('').trim();
+      this.pending = [];
       this.lineNo++;
-      if (line !== '') {
-        let msg: unknown;
-        try {
-          msg = JSON.parse(line);
-        } catch (err) {
-          this.onBadLine(`line ${this.lineNo}: not JSON (${(err as Error).message}): ${line.slice(0, 80)}`);
-          nl = this.rest.indexOf('\n');
-          continue;
-        }
-        this.onMessage(msg);
-      }
-      nl = this.rest.indexOf('\n');
+      if (line !== '') this.parse(line);
+      nl = text.indexOf('\n');
     }
+    if (text !== '') this.pending.push(text);
+  }
+
+  private parse(line: string): void {
+    let msg: unknown;
+    try {
+      msg = JSON.parse(line);
+    } catch (err) {
+      this.onBadLine(`line ${this.lineNo}: not JSON (${(err as Error).message}): ${line.slice(0, 80)}`);
+      return;
+    }
+    this.onMessage(msg);
   }
 }

@@ -130,9 +130,9 @@ describe('npm run conformance', () => {
     const bad = await run(['--paralel', '2']);
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /unknown option --paralel/);
-    const docker = await run(['--env', 'docker']);
+    const docker = await run(['--env', 'docker', '--target', 'haproxy']);
     assert.equal(docker.code, 2);
-    assert.match(docker.stderr, /--env docker is not available yet/);
+    assert.match(docker.stderr, /--env docker: no container image for target "haproxy"/);
     const help = await run(['--help']);
     assert.equal(help.code, 0);
     assert.match(help.stdout, /Usage: npm run conformance -- \[options\]/);

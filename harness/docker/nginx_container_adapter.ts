@@ -1,0 +1,137 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { StartedTestContainer } from 'testcontainers';
+import { getContainerRuntimeClient, Wait } from 'testcontainers';
+import type { Capability, ProxyAdapter, ProxyEndpoint, ProxyInfo } from '../adapters/adapter';
+import { canConnect } from '../adapters/free_port';
+import { NGINX_CAPABILITIES, renderNginxConfig } from '../adapters/nginx_adapter';
+import type { Topology } from '../adapters/topology';
+import { checkTopology } from '../adapters/topology_check';
+import type { TimelineEvent } from '../timeline/event';
+import { ContainerLogs } from './container_logs';
+import type { DockerRun } from './docker_run';
+
+/** Where nginx's pid and temp files live in its container (docker/nginx/Dockerfile). */
+export const NGINX_DIR = '/tmp/h1pc';
+/** Where the per-scenario nginx.conf is mounted (from a host temp dir). */
+export const CONF_DIR = '/etc/h1pc';
+/** Listener ports cycle through this range, one fresh port per scenario. */
+export const NGINX_FIRST_PORT = 10_000;
+const PORT_RANGE = 20_000;
+const POLL_MS = 10;
+
+/**
+ * The local adapter's nginx.conf for one scenario, with logs sent to the container's stdout/stderr (what `docker
+ * logs` shows) instead of files.
+ */
+export function renderContainerNginxConfig(topology: Topology, listen: ProxyEndpoint): string {
+  const conf = renderNginxConfig(topology, listen, NGINX_DIR);
+  const errorLog = `error_log ${NGINX_DIR}/error.log info;`;
+  const accessLog = `access_log ${NGINX_DIR}/access.log h1pc;`;
+  if (!conf.includes(errorLog) || !conf.includes(accessLog))
+    throw new Error('nginx (docker): the rendered nginx.conf no longer has the expected error_log/access_log lines');
+  return conf.replace(errorLog, 'error_log stderr info;').replace(accessLog, 'access_log /dev/stdout h1pc;');
+}
+
+/** The listener port of the n-th scenario (from 0): never the previous scenario's. */
+export function nginxScenarioPort(n: number): number {
+  return NGINX_FIRST_PORT + (n % PORT_RANGE);
+}
+
+/**
+ * nginx in a container on the run network, one container per run. Per scenario the config (in a mounted host dir) is
+ * replaced and nginx reloaded (SIGHUP, tens of ms, against ~1 s for a new container): the new workers have no pooled
+ * connection of the previous scenario, whose upstreams are closed by then anyway. Each scenario listens on a new
+ * port, so readiness (a TCP connect to it) cannot be answered by the previous configuration.
+ */
+export class NginxContainerAdapter implements ProxyAdapter {
+  readonly name = 'nginx';
+  readonly capabilities: ReadonlySet<Capability> = new Set(NGINX_CAPABILITIES);
+  private container?: StartedTestContainer;
+  private scenarios = 0;
+  private confDir?: string;
+  private readonly output = new ContainerLogs();
+
+  constructor(
+    private readonly run: DockerRun,
+    private readonly readyTimeoutMs = 10_000,
+  ) {}
+
+  async start(): Promise<void> {
+    if (this.container) return;
+    await this.run.start();
+    // The config lives in a host dir mounted into the container: a scenario's config is a file write, not an
+    // archive upload through the engine (~45 ms each).
+    this.confDir = fs.mkdtempSync(path.join(os.tmpdir(), 'h1pc-nginx-conf-'));
+    fs.copyFileSync(path.join(__dirname, '..', '..', 'docker', 'nginx', 'nginx.conf'), this.confFile());
+    const c = this.run
+      .container('nginx', 'proxy')
+      .withBindMounts([{ source: this.confDir, target: CONF_DIR, mode: 'ro' }])
+      .withEntrypoint(['/usr/sbin/nginx', '-e', 'stderr', '-c', `${CONF_DIR}/nginx.conf`])
+      .withWaitStrategy(Wait.forLogMessage(/start worker process/))
+      .withStartupTimeout(30_000);
+    this.container = await this.run.startContainer(c);
+    await this.output.follow(this.container);
+  }
+
+  async configure(topology: Topology): Promise<ProxyEndpoint> {
+    checkTopology(topology, this.name);
+    await this.start();
+    await this.run.settle();
+    const c = this.container as StartedTestContainer;
+    const port = nginxScenarioPort(this.scenarios++);
+    this.output.clear();
+    fs.writeFileSync(this.confFile(), renderContainerNginxConfig(topology, { host: '0.0.0.0', port }));
+    // SIGHUP to the master (PID 1) is nginx's reload, cheaper than `docker exec nginx -s reload`. A config nginx
+    // refuses leaves the old one running: the new port never opens and the wait below fails with nginx's error.
+    const runtime = await getContainerRuntimeClient();
+    await runtime.container.getById(c.getId()).kill({ signal: 'HUP' });
+    const endpoint = { host: c.getIpAddress(this.run.networkName), port };
+    const deadline = Date.now() + this.readyTimeoutMs;
+    while (!(await canConnect(endpoint.host, endpoint.port))) {
+      if (Date.now() > deadline)
+        throw this.withLogs(
+          new Error(`nginx (docker): ${endpoint.host}:${port} not accepting within ${this.readyTimeoutMs} ms`),
+        );
+      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    }
+    return endpoint;
+  }
+
+  /**
+   * nginx has no trace: this only brings the agent's events up to date, since the harness calls trace() right
+   * before it judges a scenario (invariants), and the upstream's last events may still be on their way.
+   */
+  async trace(): Promise<TimelineEvent[]> {
+    await this.run.settle();
+    return [];
+  }
+
+  logs(): string {
+    return this.output.toString();
+  }
+
+  async info(): Promise<ProxyInfo> {
+    await this.start();
+    const r = await (this.container as StartedTestContainer).exec(['/usr/sbin/nginx', '-v']);
+    const m = /nginx\/(\S+)/.exec(r.output);
+    return { name: 'nginx', version: m ? m[1] : r.output.trim(), url: 'https://nginx.org/' };
+  }
+
+  async stop(): Promise<void> {
+    const c = this.container;
+    this.container = undefined;
+    if (c) await this.run.stopContainer(c);
+    if (this.confDir) fs.rmSync(this.confDir, { recursive: true, force: true });
+    this.confDir = undefined;
+  }
+
+  private confFile(): string {
+    return path.join(this.confDir as string, 'nginx.conf');
+  }
+
+  private withLogs(err: Error): Error {
+    return new Error(`${err.message}\n--- nginx container output ---\n${this.logs()}`);
+  }
+}

@@ -1,0 +1,64 @@
+/**
+ * Where a run's proxy and upstreams live: 'local' (processes on this machine, the default) or 'docker' (the proxy
+ * and the upstream agent in containers on a network of the run's own; harness/docker/). The steps ask the
+ * environment for upstreams and the adapter instead of constructing them, so the same features run in both.
+ * The CLI sets CONFORMANCE_ENV from --env.
+ */
+import type { ProxyAdapter } from './adapters/adapter';
+import { createAdapter } from './adapters/index';
+import type { InstrumentedUpstreamApi } from './api';
+import type { Timeline } from './timeline/timeline';
+import { InstrumentedUpstream } from './upstream/instrumented_upstream';
+import type { Reply } from './upstream/script';
+
+export type EnvironmentKind = 'local' | 'docker';
+
+export interface UpstreamOptions {
+  reply?: Reply | Reply[];
+}
+
+export interface Environment {
+  readonly kind: EnvironmentKind;
+  /** A fresh instrumented upstream whose events go to `timeline`; host:port is where the proxy reaches it. */
+  startUpstream(name: string, timeline: Timeline, opts?: UpstreamOptions): Promise<InstrumentedUpstreamApi>;
+  /** The adapter of `target` for this environment (an unknown target is an error listing the known ones). */
+  createAdapter(target: string): ProxyAdapter;
+  /** Removes what the environment created (containers, network); the adapter is stopped by its owner first. */
+  dispose(): Promise<void>;
+}
+
+/** Parses CONFORMANCE_ENV (unset = local); anything else is an error naming the variable. */
+export function environmentKind(value: string | undefined): EnvironmentKind {
+  if (value === undefined || value === '' || value === 'local') return 'local';
+  if (value === 'docker') return 'docker';
+  throw new Error(`CONFORMANCE_ENV=${JSON.stringify(value)}: expected local or docker`);
+}
+
+class LocalEnvironment implements Environment {
+  readonly kind = 'local';
+
+  startUpstream(name: string, timeline: Timeline, opts: UpstreamOptions = {}): Promise<InstrumentedUpstream> {
+    return InstrumentedUpstream.start(name, timeline, { reply: opts.reply });
+  }
+
+  createAdapter(target: string): ProxyAdapter {
+    return createAdapter(target);
+  }
+
+  async dispose(): Promise<void> {}
+}
+
+export function createEnvironment(kind: EnvironmentKind): Environment {
+  if (kind === 'local') return new LocalEnvironment();
+  // Loaded only for docker: testcontainers is heavy to import, and local runs must not depend on it.
+  const docker = require('./docker/docker_environment') as typeof import('./docker/docker_environment');
+  return new docker.DockerEnvironment();
+}
+
+let current: Environment | undefined;
+
+/** The process's environment, from CONFORMANCE_ENV, created on first use. */
+export function environment(): Environment {
+  current ??= createEnvironment(environmentKind(process.env.CONFORMANCE_ENV));
+  return current;
+}

@@ -1,0 +1,103 @@
+/**
+ * The docker environment end to end: images, network, agent and proxy containers, a request through them, the
+ * invariant-relevant event order on the shared clock, and cleanup. Runs only with a reachable engine (skipped
+ * with the reason otherwise); with CONFORMANCE_REQUIRE_DOCKER=1 an unreachable engine is a failure.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { describe, it } from 'node:test';
+import { findBinary } from '../../../harness/adapters/process_proxy';
+import type { Topology } from '../../../harness/adapters/topology';
+import { DownstreamClient } from '../../../harness/client/downstream_client';
+import { DockerEnvironment } from '../../../harness/docker/docker_environment';
+import { dockerEndpoint, noEngineMessage, probeEngine } from '../../../harness/docker/engine';
+import { RUN_LABEL } from '../../../harness/docker/naming';
+import { Timeline } from '../../../harness/timeline/timeline';
+
+const TIMEOUT_MS = 120_000;
+
+async function engineSkipReason(): Promise<string | false> {
+  const why = await probeEngine();
+  if (why === undefined) return false;
+  // Where the engine is part of the job (CONFORMANCE_REQUIRE_DOCKER=1), its absence fails the test instead of hiding it.
+  if (process.env.CONFORMANCE_REQUIRE_DOCKER === '1') return false;
+  return `${noEngineMessage(dockerEndpoint(), why)} (set CONFORMANCE_REQUIRE_DOCKER=1 to make this a failure)`;
+}
+
+function leftovers(runId: string): { containers: string; network: string } {
+  const containers = execFileSync('docker', ['ps', '-aq', '--filter', `label=${RUN_LABEL}=${runId}`], {
+    encoding: 'utf8',
+  }).trim();
+  const network = execFileSync('docker', ['network', 'ls', '-q', '--filter', `name=h1pc-${runId}`], {
+    encoding: 'utf8',
+  }).trim();
+  return { containers, network };
+}
+
+async function proxiesOneRequest(target: 'reference' | 'nginx'): Promise<void> {
+  const why = await probeEngine();
+  if (why !== undefined) throw new Error(noEngineMessage(dockerEndpoint(), why));
+  const env = new DockerEnvironment([target]);
+  const adapter = env.createAdapter(target);
+  const timeline = new Timeline();
+  let client: DownstreamClient | undefined;
+  try {
+    await adapter.start();
+    const u = await env.startUpstream('app', timeline, { reply: { status: 200, body: 'from-the-agent' } });
+    // The proxy reaches the upstream at the agent container's address on the run network, not loopback.
+    assert.notEqual(u.host, '127.0.0.1');
+    const topology: Topology = {
+      routes: [{ prefix: '/', cluster: 'app' }],
+      clusters: [{ name: 'app', endpoints: [{ host: u.host, port: u.port }] }],
+      timeouts: {},
+      limits: {},
+    };
+    const ep = await adapter.configure(topology);
+    client = await DownstreamClient.connect(ep.host, ep.port, timeline, 'c1');
+    await client.send('GET /through-docker HTTP/1.1\r\nHost: example.com\r\n\r\n');
+    const [res] = await client.responses(1, { timeoutMs: 10_000 });
+    assert.equal(res?.status, 200, `response: ${client.received().toString('latin1')}\n${adapter.logs()}`);
+    assert.equal(res.body.toString(), 'from-the-agent');
+    const [req] = await u.waitForRequests(1, 5000);
+    assert.equal(req.target, '/through-docker');
+    // One clock for the harness and the containers: the upstream saw the request after the client sent it,
+    // and answered before the client had the response.
+    const sent = timeline.first({ actor: 'client', kind: 'send' });
+    const upstreamGot = timeline.first({ actor: 'upstream:app', kind: 'request_headers' });
+    const clientGot = timeline.first({ actor: 'client', kind: 'response_complete' });
+    assert.ok(sent && upstreamGot && clientGot, timeline.format());
+    assert.ok(sent.t < upstreamGot.t && upstreamGot.t < clientGot.t, timeline.format());
+    await adapter.trace?.();
+  } finally {
+    client?.close();
+    await adapter.stop();
+    const runId = env.runId;
+    await env.dispose();
+    if (runId) assert.deepEqual(leftovers(runId), { containers: '', network: '' });
+  }
+}
+
+describe('docker environment (integration)', async () => {
+  const skip = await engineSkipReason();
+  if (skip) process.stdout.write(`# skipped: ${skip}\n`);
+
+  it(
+    'proxies a request through the reference in a container to an upstream in the agent container',
+    {
+      skip,
+      timeout: TIMEOUT_MS,
+    },
+    () => proxiesOneRequest('reference'),
+  );
+
+  const nginxSkip =
+    skip || (findBinary('nginx', 'CONFORMANCE_NGINX_BIN') ? false : 'no nginx on this host to build the image from');
+  it(
+    'proxies a request through nginx in a container, reloaded per scenario',
+    {
+      skip: nginxSkip,
+      timeout: TIMEOUT_MS,
+    },
+    () => proxiesOneRequest('nginx'),
+  );
+});
