@@ -38,6 +38,10 @@ export interface AccessLogEntry {
   downstreamRemoteAddress: string;
   userAgent?: string;
   authority?: string;
+  /** x-forwarded-for of the request as forwarded upstream (after the proxy appended the peer address). */
+  xForwardedFor?: string;
+  /** The x-envoy-upstream-service-time the router put on the response (ms); absent for local replies. */
+  upstreamServiceTimeMs?: number;
 }
 
 export interface AccessLogger {

@@ -128,17 +128,24 @@ export interface RequestEncoder {
   encodeTrailers(trailers: HeaderList): void;
 }
 
-/** Case-insensitive header helpers used by every layer. */
+/**
+ * Case-insensitive header helpers used by every layer. They run several times per request, so they compare lengths
+ * before lower-casing and build no intermediate arrays.
+ */
+function sameName(name: string, lower: string): boolean {
+  return name.length === lower.length && name.toLowerCase() === lower;
+}
+
 export function getHeader(headers: HeaderList, name: string): string | undefined {
   const lower = name.toLowerCase();
-  for (const [n, v] of headers) if (n.toLowerCase() === lower) return v;
+  for (let i = 0; i < headers.length; i++) if (sameName(headers[i][0], lower)) return headers[i][1];
   return undefined;
 }
 
 export function getAllHeaders(headers: HeaderList, name: string): string[] {
   const lower = name.toLowerCase();
   const out: string[] = [];
-  for (const [n, v] of headers) if (n.toLowerCase() === lower) out.push(v);
+  for (let i = 0; i < headers.length; i++) if (sameName(headers[i][0], lower)) out.push(headers[i][1]);
   return out;
 }
 
@@ -148,15 +155,23 @@ export function hasHeader(headers: HeaderList, name: string): boolean {
 
 export function removeHeader(headers: HeaderList, name: string): HeaderList {
   const lower = name.toLowerCase();
-  return headers.filter(([n]) => n.toLowerCase() !== lower);
+  return headers.filter(([n]) => !sameName(n, lower));
 }
 
 /** Comma-separated list tokens of every field line with this name, lower-cased (RFC 9110 5.6.1). */
 export function headerTokens(headers: HeaderList, name: string): string[] {
-  return getAllHeaders(headers, name)
-    .flatMap((v) => v.split(','))
-    .map((t) => t.trim().toLowerCase())
-    .filter((t) => t.length > 0);
+  const lower = name.toLowerCase();
+  let out: string[] | undefined;
+  for (let i = 0; i < headers.length; i++) {
+    if (!sameName(headers[i][0], lower)) continue;
+    for (const raw of headers[i][1].split(',')) {
+      const token = raw.trim().toLowerCase();
+      if (token.length === 0) continue;
+      if (out === undefined) out = [];
+      out.push(token);
+    }
+  }
+  return out ?? [];
 }
 
 /** Receives one decoded request (Envoy RequestDecoder / ActiveStream side). */

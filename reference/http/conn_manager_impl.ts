@@ -7,6 +7,7 @@ import type {
 } from '../codec/codec';
 import { ServerConnectionImpl } from '../codec/http1/server_codec';
 import { statusReason } from '../codec/http1/status_reasons';
+import { ReusableTimer } from '../common/reusable_timer';
 import type { HttpConnectionManagerConfig } from '../config/config';
 import type { ConnectionCallbacks, ConnectionImpl } from '../network/connection_impl';
 import type { RouteTable } from '../router/route_table';
@@ -46,7 +47,11 @@ export class ConnectionManagerImpl implements ConnectionCallbacks, ServerConnect
   private drainState: DrainState = 'open';
   /** Reading was disabled at request complete and waits for the response to be flushed. */
   private readDisabledForResponse = false;
-  private idleTimer: NodeJS.Timeout | undefined;
+  /** Connection idle timeout, armed while no stream is active. */
+  private readonly idleTimer = new ReusableTimer();
+  /** Every timer lent to streams so far, and those free again: one stream at a time, so a few serve every request. */
+  private readonly streamTimers: ReusableTimer[] = [];
+  private readonly freeStreamTimers: ReusableTimer[] = [];
   private closed = false;
   private readonly closeListeners: Array<() => void> = [];
 
@@ -130,6 +135,8 @@ export class ConnectionManagerImpl implements ConnectionCallbacks, ServerConnect
     const stream = this.stream;
     this.stream = undefined;
     stream?.onDownstreamDisconnect(reason);
+    for (const timer of this.streamTimers) timer.dispose();
+    this.freeStreamTimers.length = 0;
     this.stats.downstream_cx_active.dec();
     this.stats.downstream_cx_destroy.inc();
     for (const cb of this.closeListeners.splice(0)) cb();
@@ -143,10 +150,24 @@ export class ConnectionManagerImpl implements ConnectionCallbacks, ServerConnect
     this.stream?.onDownstreamWatermark(false);
   }
 
+  acquireTimer(): ReusableTimer {
+    const free = this.freeStreamTimers.pop();
+    if (free) return free;
+    const timer = new ReusableTimer();
+    this.streamTimers.push(timer);
+    return timer;
+  }
+
+  releaseTimer(timer: ReusableTimer): void {
+    timer.disarm();
+    // After the connection closed, the timer stays disposed (it is not lent again).
+    if (!this.closed) this.freeStreamTimers.push(timer);
+  }
+
   // ServerConnectionCallbacks (codec events)
 
   newStream(encoder: ResponseEncoder): RequestDecoder {
-    this.clearIdleTimer();
+    this.idleTimer.disarm();
     const stream = new ActiveStream(this, encoder);
     this.stream = stream;
     return stream;
@@ -229,19 +250,18 @@ export class ConnectionManagerImpl implements ConnectionCallbacks, ServerConnect
   private armIdleTimer(): void {
     const ms = this.config.idle_timeout_ms;
     if (ms <= 0 || this.closed) return;
-    this.clearIdleTimer();
-    this.idleTimer = setTimeout(() => {
-      this.idleTimer = undefined;
-      if (this.stream) return;
-      if (this.ctx.tracer.enabled)
-        this.ctx.tracer.emit('timeout', { cx: this.connection.id, timer: 'idle_timeout', ms });
-      this.stats.downstream_cx_idle_timeout.inc();
-      this.closeConnection('flush_delay', 'idle timeout');
-    }, ms);
+    this.idleTimer.arm(ms, this.onIdleTimeout);
   }
 
+  private readonly onIdleTimeout = (): void => {
+    if (this.stream || this.closed) return;
+    const ms = this.config.idle_timeout_ms;
+    if (this.ctx.tracer.enabled) this.ctx.tracer.emit('timeout', { cx: this.connection.id, timer: 'idle_timeout', ms });
+    this.stats.downstream_cx_idle_timeout.inc();
+    this.closeConnection('flush_delay', 'idle timeout');
+  };
+
   private clearIdleTimer(): void {
-    if (this.idleTimer) clearTimeout(this.idleTimer);
-    this.idleTimer = undefined;
+    this.idleTimer.dispose();
   }
 }

@@ -1,5 +1,6 @@
 import type { ResponseFlag } from '../access_log/access_log';
 import type { HeaderList, RequestHead, ResponseHead } from '../codec/codec';
+import type { ReusableTimer } from '../common/reusable_timer';
 import type { RouteEntry } from '../router/route_table';
 import type { StreamInfo } from './stream_info';
 
@@ -37,6 +38,11 @@ export interface StreamFilterCallbacks {
   route(): RouteEntry | undefined;
   /** Abort the stream: the downstream connection is closed, whatever of the response was sent stays truncated. */
   resetStream(reason: string): void;
+  /**
+   * A timer for this stream (Envoy: dispatcher().createTimer()). It is disarmed when the stream ends and then serves
+   * the connection's next stream, so a request allocates no Node timer.
+   */
+  createTimer(): ReusableTimer;
 }
 
 export interface StreamDecoderFilterCallbacks extends StreamFilterCallbacks {

@@ -5,24 +5,28 @@ import type { ResponseFlag } from '../access_log/access_log';
  * and its details, response flags, and where the request went.
  */
 export class StreamInfo {
-  readonly startTime = new Date();
+  /** Wall-clock start (ms since the epoch); the access log formats it. */
+  readonly startTimeMs = Date.now();
   readonly startNs = process.hrtime.bigint();
   responseCode = 0;
   responseCodeDetails = '';
-  readonly responseFlags = new Set<ResponseFlag>();
+  /** In the order they were set, each once (an array: usually empty, and a Set per stream costs more). */
+  readonly responseFlags: ResponseFlag[] = [];
   bytesReceived = 0;
   bytesSent = 0;
   upstreamCluster: string | undefined;
   upstreamHost: string | undefined;
   /** Monotonic ns when the downstream request was complete (x-envoy-upstream-service-time counts from here). */
   requestCompleteNs: bigint | undefined;
+  /** The x-envoy-upstream-service-time the router added to the response headers, in ms. */
+  upstreamServiceTimeMs: number | undefined;
 
   setResponseFlag(flag: ResponseFlag): void {
-    this.responseFlags.add(flag);
+    if (!this.responseFlags.includes(flag)) this.responseFlags.push(flag);
   }
 
   hasResponseFlag(flag: ResponseFlag): boolean {
-    return this.responseFlags.has(flag);
+    return this.responseFlags.includes(flag);
   }
 
   durationMs(): number {

@@ -50,6 +50,19 @@ export interface ConnectionOptions {
 
 /** Bytes held while read-disabled before the socket itself is paused. */
 const HOLD_LIMIT = 64 * 1024;
+/** A turn's writes up to this size are copied into one buffer; above it they go out as one writev, uncopied. */
+const COALESCE_LIMIT = 16 * 1024;
+
+/**
+ * Socket events being dispatched right now (nested depth) and the connections written to meanwhile. Their queued
+ * bytes go to the sockets when the outermost dispatch returns, that is at the end of the I/O callback, without a
+ * process.nextTick per flush; writes made outside a dispatch (timers, write callbacks, connect) use the next tick.
+ */
+let dispatchDepth = 0;
+const flushAfterDispatch: ConnectionImpl[] = [];
+
+/** traceStream of a connection that carries no stream (shared: nothing is allocated per release). */
+export const NO_STREAM: Readonly<{ cx?: number; st?: number }> = Object.freeze({});
 
 const NOOP_CALLBACKS: ConnectionCallbacks = {
   onData() {},
@@ -79,6 +92,12 @@ export class ConnectionImpl implements ByteSink {
 
   private writeSeq = 0;
   private flushedSeq = 0;
+  /** Bytes written and not yet handed to the socket (see write and flushBatch). */
+  private readonly batch: Buffer[] = [];
+  private batchBytes = 0;
+  private flushScheduled = false;
+  /** For each socket write in flight, the writeSeq it completes. */
+  private inflightSeqs: number[] = [];
   private flushWaiters: Array<{ seq: number; cb: () => void }> = [];
   private aboveHighWatermark = false;
 
@@ -88,7 +107,7 @@ export class ConnectionImpl implements ByteSink {
   private delayedCloseTimer: NodeJS.Timeout | undefined;
 
   /** Trace ids of the stream currently using this connection (upstream connections carry cx/st of their stream). */
-  traceStream: { cx?: number; st?: number } = {};
+  traceStream: Readonly<{ cx?: number; st?: number }> = NO_STREAM;
 
   bytesRead = 0;
   bytesWritten = 0;
@@ -136,7 +155,7 @@ export class ConnectionImpl implements ByteSink {
 
   /** Pending write bytes (written by us, not yet handed to the kernel). */
   get bufferedWriteBytes(): number {
-    return this.socket.writableLength;
+    return this.socket.writableLength + this.batchBytes;
   }
 
   get readEnabled(): boolean {
@@ -176,28 +195,77 @@ export class ConnectionImpl implements ByteSink {
     }
   }
 
+  /**
+   * Queues bytes for the socket. The writes made while one socket event is handled are handed to the socket together
+   * when its dispatch returns (one syscall for a response head and its body, as Envoy's writev of the connection's
+   * buffer); writes made outside a dispatch go on the next tick. A write is traced here, before any of its bytes can
+   * reach the peer.
+   */
   write(data: Buffer): void {
     if (this.closeType !== undefined || this.closed || data.length === 0) return;
     this.bytesWritten += data.length;
-    const seq = ++this.writeSeq;
-    this.socket.write(data, (err) => {
-      if (!err) this.onWriteDone(seq);
-    });
+    this.writeSeq++;
+    this.batch.push(data);
+    this.batchBytes += data.length;
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      if (dispatchDepth > 0) flushAfterDispatch.push(this);
+      else process.nextTick(this.flushBatchNow);
+    }
+    const buffered = this.socket.writableLength + this.batchBytes;
     if (this.tracer.enabled) {
       // `buffered`: bytes written by the proxy and not yet taken by the kernel (what flow control bounds).
       const ev = this.side === 'downstream' ? 'downstream_write' : 'upstream_write';
-      this.tracer.emit(ev, this.ids({ bytes: data.length, buffered: this.socket.writableLength }));
+      this.tracer.emit(ev, this.ids({ bytes: data.length, buffered }));
     }
-    if (!this.aboveHighWatermark && this.socket.writableLength > this.highWatermark) {
+    if (!this.aboveHighWatermark && buffered > this.highWatermark) {
       this.aboveHighWatermark = true;
       if (this.tracer.enabled)
-        this.tracer.emit(
-          'watermark_high',
-          this.ids({ buffer: `${this.side}_write`, bytes: this.socket.writableLength }),
-        );
+        this.tracer.emit('watermark_high', this.ids({ buffer: `${this.side}_write`, bytes: buffered }));
       this.callbacks.onAboveWriteBufferHighWatermark();
     }
   }
+
+  /** Hands the queued bytes to the socket: one buffer as is, small ones copied into one, large ones as a writev. */
+  private flushBatch(): void {
+    this.flushScheduled = false;
+    const batch = this.batch;
+    if (batch.length === 0) return;
+    const bytes = this.batchBytes;
+    this.batchBytes = 0;
+    if (this.closed || this.socket.destroyed) {
+      batch.length = 0;
+      return;
+    }
+    this.inflightSeqs.push(this.writeSeq);
+    if (batch.length === 1) {
+      this.socket.write(batch[0], this.onSocketWriteDone);
+    } else if (bytes <= COALESCE_LIMIT) {
+      this.socket.write(Buffer.concat(batch, bytes), this.onSocketWriteDone);
+    } else {
+      this.socket.cork();
+      const last = batch.length - 1;
+      for (let i = 0; i < last; i++) this.socket.write(batch[i]);
+      this.socket.write(batch[last], this.onSocketWriteDone);
+      this.socket.uncork();
+    }
+    batch.length = 0; // the array is reused; the socket holds the buffers themselves
+  }
+
+  private readonly flushBatchNow = (): void => this.flushBatch();
+
+  /** Flushes the connections written to during the dispatch that just ended. */
+  private static flushAfterDispatch(): void {
+    // No dispatch is running, so flushing cannot add to the list (a write now would use the next tick).
+    for (let i = 0; i < flushAfterDispatch.length; i++) flushAfterDispatch[i].flushBatch();
+    flushAfterDispatch.length = 0;
+  }
+
+  /** Socket write callbacks fire in write order, so each one completes the oldest batch in flight. */
+  private readonly onSocketWriteDone = (err?: Error | null): void => {
+    const seq = this.inflightSeqs.shift();
+    if (!err && seq !== undefined) this.onWriteDone(seq);
+  };
 
   /** Calls `cb` once every byte written so far has been handed to the kernel (the write callback fired). */
   onFlushed(cb: () => void): void {
@@ -218,6 +286,7 @@ export class ConnectionImpl implements ByteSink {
     if (this.closeType !== undefined) {
       if (type === 'now' && this.closeType !== 'now') {
         this.closeType = 'now';
+        this.dropBatch();
         this.socket.destroy();
       }
       return;
@@ -229,9 +298,11 @@ export class ConnectionImpl implements ByteSink {
     this.held = [];
     this.heldBytes = 0;
     if (type === 'now') {
+      this.dropBatch();
       this.socket.destroy();
       return;
     }
+    this.flushBatch(); // what was written before the close goes out before the FIN
     this.socket.end();
     if (this.socketPaused) {
       this.socketPaused = false;
@@ -268,7 +339,15 @@ export class ConnectionImpl implements ByteSink {
         this.side === 'downstream' ? 'downstream_read_ready' : 'upstream_read_ready',
         this.ids({ bytes: chunk.length }),
       );
-    this.guard(() => this.callbacks.onData(chunk));
+    // Inline rather than through guard(): no closure per read on the hot path.
+    dispatchDepth++;
+    try {
+      this.callbacks.onData(chunk);
+    } catch (err) {
+      this.onInternalError(err);
+    } finally {
+      if (--dispatchDepth === 0 && flushAfterDispatch.length > 0) ConnectionImpl.flushAfterDispatch();
+    }
   }
 
   /**
@@ -279,9 +358,13 @@ export class ConnectionImpl implements ByteSink {
     try {
       fn();
     } catch (err) {
-      console.error(`reference proxy: internal error on ${this.side} connection ${this.id}:`, err);
-      this.close('now', `internal error: ${(err as Error).message}`);
+      this.onInternalError(err);
     }
+  }
+
+  private onInternalError(err: unknown): void {
+    console.error(`reference proxy: internal error on ${this.side} connection ${this.id}:`, err);
+    this.close('now', `internal error: ${(err as Error).message}`);
   }
 
   private scheduleHeldDispatch(): void {
@@ -326,20 +409,14 @@ export class ConnectionImpl implements ByteSink {
 
   private onWriteDone(seq: number): void {
     this.flushedSeq = seq;
-    if (this.flushWaiters.length > 0) {
-      const ready = this.flushWaiters.filter((w) => w.seq <= seq);
-      if (ready.length > 0) {
-        this.flushWaiters = this.flushWaiters.filter((w) => w.seq > seq);
-        for (const w of ready) w.cb();
-      }
-    }
-    if (this.aboveHighWatermark && this.socket.writableLength <= this.lowWatermark) {
+    // Waiters were queued in write order, so the ready ones are at the front.
+    const waiters = this.flushWaiters;
+    while (waiters.length > 0 && waiters[0].seq <= seq) waiters.shift()!.cb();
+    const buffered = this.socket.writableLength + this.batchBytes;
+    if (this.aboveHighWatermark && buffered <= this.lowWatermark) {
       this.aboveHighWatermark = false;
       if (this.tracer.enabled)
-        this.tracer.emit(
-          'watermark_low',
-          this.ids({ buffer: `${this.side}_write`, bytes: this.socket.writableLength }),
-        );
+        this.tracer.emit('watermark_low', this.ids({ buffer: `${this.side}_write`, bytes: buffered }));
       this.callbacks.onBelowWriteBufferLowWatermark();
     }
   }
@@ -350,6 +427,7 @@ export class ConnectionImpl implements ByteSink {
     if (this.delayedCloseTimer) clearTimeout(this.delayedCloseTimer);
     this.delayedCloseTimer = undefined;
     this.flushWaiters = [];
+    this.dropBatch();
     this.held = [];
     this.heldBytes = 0;
     const reason = this.closeReasonValue ?? 'remote close';
@@ -357,6 +435,11 @@ export class ConnectionImpl implements ByteSink {
       this.tracer.emit(this.side === 'downstream' ? 'downstream_close' : 'upstream_close', this.ids({ reason }));
     }
     this.callbacks.onClose(reason);
+  }
+
+  private dropBatch(): void {
+    this.batch.length = 0;
+    this.batchBytes = 0;
   }
 
   private recordCloseReason(reason: string): void {

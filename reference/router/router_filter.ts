@@ -1,5 +1,6 @@
 import type { ResponseFlag } from '../access_log/access_log';
 import { type HeaderList, hasHeader, type RequestHead, type ResponseHead } from '../codec/codec';
+import type { ReusableTimer } from '../common/reusable_timer';
 import type {
   DownstreamWatermarkCallbacks,
   FilterStatus,
@@ -40,7 +41,7 @@ export class RouterFilter implements StreamDecoderFilter, UpstreamRequestCallbac
   private upstreamRequest: UpstreamRequest | undefined;
   private cluster: Cluster | undefined;
   private route: RouteEntry | undefined;
-  private routeTimer: NodeJS.Timeout | undefined;
+  private routeTimer: ReusableTimer | undefined;
   private downstreamEndStream = false;
   private upstreamComplete = false;
   private readonly ctx: ServerContext;
@@ -146,6 +147,7 @@ export class RouterFilter implements StreamDecoderFilter, UpstreamRequestCallbac
     const headers = head.headers.slice();
     if (info.requestCompleteNs !== undefined) {
       const ms = Number((process.hrtime.bigint() - info.requestCompleteNs) / 1_000_000n);
+      info.upstreamServiceTimeMs = ms;
       headers.push(['x-envoy-upstream-service-time', String(ms)]);
     }
     info.responseCodeDetails = 'via_upstream';
@@ -207,8 +209,9 @@ export class RouterFilter implements StreamDecoderFilter, UpstreamRequestCallbac
     this.downstreamEndStream = true;
     this.callbacks.streamInfo.requestCompleteNs = process.hrtime.bigint();
     const ms = this.route?.timeoutMs ?? 0;
-    if (ms > 0 && !this.upstreamComplete && this.upstreamRequest && !this.routeTimer) {
-      this.routeTimer = setTimeout(() => this.onResponseTimeout(ms), ms);
+    if (ms > 0 && !this.upstreamComplete && this.upstreamRequest && !this.routeTimer?.armed) {
+      this.routeTimer ??= this.callbacks.createTimer();
+      this.routeTimer.arm(ms, this.onRouteTimeout);
     }
   }
 
@@ -221,8 +224,9 @@ export class RouterFilter implements StreamDecoderFilter, UpstreamRequestCallbac
     if (request && !this.downstreamEndStream) request.resetStream('response complete before request complete');
   }
 
+  private readonly onRouteTimeout = (): void => this.onResponseTimeout(this.route?.timeoutMs ?? 0);
+
   private onResponseTimeout(ms: number): void {
-    this.routeTimer = undefined;
     const tracer = this.ctx.tracer;
     if (tracer.enabled) tracer.emit('timeout', this.ids({ timer: 'route_timeout', ms }));
     this.cluster?.stats.upstream_rq_timeout.inc();
@@ -247,8 +251,7 @@ export class RouterFilter implements StreamDecoderFilter, UpstreamRequestCallbac
   }
 
   private clearRouteTimer(): void {
-    if (this.routeTimer) clearTimeout(this.routeTimer);
-    this.routeTimer = undefined;
+    this.routeTimer?.disarm();
   }
 
   private ids(fields: Record<string, string | number | boolean | undefined>) {

@@ -3,6 +3,8 @@ import type { Tracer } from '../trace/trace_event';
 import type { CodecClient, UpstreamResetReason, UpstreamStreamCallbacks } from '../upstream/codec_client';
 import type { Cancellable, ConnPool, PoolCallbacks, PoolFailureReason } from '../upstream/conn_pool';
 
+const EMPTY = Buffer.alloc(0);
+
 /** What the router hears from its upstream request. */
 export interface UpstreamRequestCallbacks {
   onUpstream1xxHeaders(head: ResponseHead): void;
@@ -136,7 +138,8 @@ export class UpstreamRequest implements UpstreamStreamCallbacks, PoolCallbacks {
     const encoder = client.newStream(this, this.head.method);
     this.encoder = encoder;
     // Stage 3: connected (or reused) -> request headers, then whatever body arrived meanwhile.
-    const body = this.pendingBody.length === 1 ? this.pendingBody[0] : Buffer.concat(this.pendingBody);
+    const pending = this.pendingBody;
+    const body = pending.length === 0 ? EMPTY : pending.length === 1 ? pending[0] : Buffer.concat(pending);
     const trailers = this.pendingTrailers;
     const end = this.pendingEnd;
     this.pendingBody = [];

@@ -37,10 +37,57 @@ export interface CodecClientCallbacks {
 
 let nextUpstreamConnectionId = 1;
 
-interface ActiveRequest {
-  callbacks: UpstreamStreamCallbacks;
-  requestComplete: boolean;
-  responseComplete: boolean;
+/**
+ * One request on the connection (Envoy CodecClient::ActiveRequest): the stream's decoder and encoder, wrapped so the
+ * client learns when the request was fully sent and the response fully received.
+ */
+class ActiveRequest implements ResponseDecoder, RequestEncoder {
+  requestComplete = false;
+  responseComplete = false;
+  /** The codec's encoder for this request; set by newStream right after construction. */
+  encoder!: RequestEncoder;
+
+  constructor(
+    private readonly client: CodecClient,
+    readonly callbacks: UpstreamStreamCallbacks,
+  ) {}
+
+  encodeHeaders(head: RequestHead, endStream: boolean): void {
+    this.encoder.encodeHeaders(head, endStream);
+    if (endStream) this.client.onRequestEncoded(this);
+  }
+
+  encodeData(data: Buffer, endStream: boolean): void {
+    this.encoder.encodeData(data, endStream);
+    if (endStream) this.client.onRequestEncoded(this);
+  }
+
+  encodeTrailers(trailers: HeaderList): void {
+    this.encoder.encodeTrailers(trailers);
+    this.client.onRequestEncoded(this);
+  }
+
+  decodeInformational(head: ResponseHead): void {
+    this.callbacks.decodeInformational(head);
+  }
+
+  decodeHeaders(head: ResponseHead, endStream: boolean): void {
+    if (endStream) this.client.onResponseDecoded(this);
+    this.callbacks.decodeHeaders(head, endStream);
+    if (endStream) this.client.afterResponseDecoded();
+  }
+
+  decodeData(data: Buffer, endStream: boolean): void {
+    if (endStream) this.client.onResponseDecoded(this);
+    this.callbacks.decodeData(data, endStream);
+    if (endStream) this.client.afterResponseDecoded();
+  }
+
+  decodeTrailers(trailers: HeaderList): void {
+    this.client.onResponseDecoded(this);
+    this.callbacks.decodeTrailers(trailers);
+    this.client.afterResponseDecoded();
+  }
 }
 
 /**
@@ -69,9 +116,7 @@ export class CodecClient implements ConnectionCallbacks {
     forStream?: { cx: number; st: number },
   ) {
     this.tracer = cluster.ctx.tracer;
-    // Stage 2 step 7: the socket is created with its connected/write-ready event registered, then a non-blocking
-    // connect is started (Node's net.connect does both).
-    const socket = connect({ host: host.address, port: host.port, noDelay: true, allowHalfOpen: true });
+    // Traced before the connect is started, so the event precedes anything the upstream sees of it.
     if (this.tracer.enabled)
       this.tracer.emit('upstream_connect_start', {
         ...forStream,
@@ -79,6 +124,9 @@ export class CodecClient implements ConnectionCallbacks {
         host: host.hostPort,
         cluster: cluster.name,
       });
+    // Stage 2 step 7: the socket is created with its connected/write-ready event registered, then a non-blocking
+    // connect is started (Node's net.connect does both).
+    const socket = connect({ host: host.address, port: host.port, noDelay: true, allowHalfOpen: true });
     this.connection = new ConnectionImpl(socket, {
       side: 'upstream',
       id: this.id,
@@ -125,30 +173,33 @@ export class CodecClient implements ConnectionCallbacks {
 
   /** Start a request on this (connected, idle) connection; the returned encoder writes to the upstream socket. */
   newStream(callbacks: UpstreamStreamCallbacks, method: string): RequestEncoder {
-    const active: ActiveRequest = { callbacks, requestComplete: false, responseComplete: false };
+    const active = new ActiveRequest(this, callbacks);
     this.active = active;
     this.lastRequestComplete = false;
-    const inner = this.codec.newStream(this.responseDecoderFor(active), method);
-    const onRequestComplete = () => {
-      active.requestComplete = true;
-      if (this.active === active) this.lastRequestComplete = true;
-      if (this.tracer.enabled) this.tracer.emit('upstream_request_complete', this.ids());
-    };
-    return {
-      encodeHeaders: (head: RequestHead, endStream: boolean) => {
-        inner.encodeHeaders(head, endStream);
-        if (endStream) onRequestComplete();
-      },
-      encodeData: (data: Buffer, endStream: boolean) => {
-        inner.encodeData(data, endStream);
-        if (endStream) onRequestComplete();
-      },
-      encodeTrailers: (trailers: HeaderList) => {
-        inner.encodeTrailers(trailers);
-        onRequestComplete();
-      },
-    };
+    active.encoder = this.codec.newStream(active, method);
+    return active;
   }
+
+  /** From ActiveRequest: the whole request was encoded. */
+  onRequestEncoded(active: ActiveRequest): void {
+    active.requestComplete = true;
+    if (this.active === active) this.lastRequestComplete = true;
+    if (this.tracer.enabled) this.tracer.emit('upstream_request_complete', this.ids());
+  }
+
+  /** From ActiveRequest, before the last response event is delivered: the connection has no stream any more. */
+  onResponseDecoded(active: ActiveRequest): void {
+    active.responseComplete = true;
+    if (this.active === active) this.active = undefined;
+  }
+
+  /** From ActiveRequest, after the last response event: the pool hears of it on the next tick. */
+  afterResponseDecoded(): void {
+    if (this.tracer.enabled) this.tracer.emit('response_complete', this.ids());
+    process.nextTick(this.notifyStreamComplete);
+  }
+
+  private readonly notifyStreamComplete = (): void => this.callbacks.onStreamComplete();
 
   /** Local reset of the current stream: HTTP/1 cannot cancel a request, so the connection is closed, never pooled. */
   resetStream(reason: string): void {
@@ -224,36 +275,6 @@ export class CodecClient implements ConnectionCallbacks {
     this.active = undefined;
     if (active && !active.responseComplete) active.callbacks.onResetStream('protocol error', err.details);
     this.connection.close('now', `protocol error: ${err.details}`);
-  }
-
-  /** Wraps the stream's decoder to learn when the response is complete, then tells the pool on the next tick. */
-  private responseDecoderFor(active: ActiveRequest): ResponseDecoder {
-    const markComplete = () => {
-      active.responseComplete = true;
-      if (this.active === active) this.active = undefined;
-    };
-    const afterComplete = () => {
-      if (this.tracer.enabled) this.tracer.emit('response_complete', this.ids());
-      process.nextTick(() => this.callbacks.onStreamComplete());
-    };
-    return {
-      decodeInformational: (head: ResponseHead) => active.callbacks.decodeInformational(head),
-      decodeHeaders: (head: ResponseHead, endStream: boolean) => {
-        if (endStream) markComplete();
-        active.callbacks.decodeHeaders(head, endStream);
-        if (endStream) afterComplete();
-      },
-      decodeData: (data: Buffer, endStream: boolean) => {
-        if (endStream) markComplete();
-        active.callbacks.decodeData(data, endStream);
-        if (endStream) afterComplete();
-      },
-      decodeTrailers: (trailers: HeaderList) => {
-        markComplete();
-        active.callbacks.decodeTrailers(trailers);
-        afterComplete();
-      },
-    };
   }
 
   private ids() {

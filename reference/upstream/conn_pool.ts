@@ -1,3 +1,5 @@
+import { ReusableTimer } from '../common/reusable_timer';
+import { NO_STREAM } from '../network/connection_impl';
 import type { Tracer } from '../trace/trace_event';
 import type { Cluster } from './cluster';
 import { CodecClient, type CodecClientCallbacks } from './codec_client';
@@ -27,7 +29,8 @@ class ActiveClient implements CodecClientCallbacks {
   readonly codecClient: CodecClient;
   requestCount = 0;
   streamActive = false;
-  idleTimer: NodeJS.Timeout | undefined;
+  /** Armed while the connection waits in the pool. */
+  readonly idleTimer = new ReusableTimer();
 
   constructor(
     private readonly pool: ConnPool,
@@ -47,6 +50,8 @@ class ActiveClient implements CodecClientCallbacks {
   onStreamComplete(): void {
     this.pool.onStreamComplete(this);
   }
+
+  readonly onIdleTimeout = (): void => this.pool.onClientIdleTimeout(this);
 }
 
 class PendingStream implements Cancellable {
@@ -170,7 +175,7 @@ export class ConnPool {
       cc.close(reason);
       return;
     }
-    cc.connection.traceStream = {};
+    cc.connection.traceStream = NO_STREAM;
     if (this.tracer.enabled) this.tracer.emit('pool_release', { ucx: cc.id, host: this.host.hostPort });
     const next = this.pending.shift();
     if (next) {
@@ -211,6 +216,16 @@ export class ConnPool {
     this.tryCreateConnections();
   }
 
+  onClientIdleTimeout(client: ActiveClient): void {
+    if (client.state !== 'ready') return;
+    if (this.tracer.enabled) {
+      const ms = this.cluster.config.idle_timeout_ms;
+      this.tracer.emit('timeout', { ucx: client.codecClient.id, timer: 'upstream_idle_timeout', ms });
+    }
+    this.cluster.stats.upstream_cx_idle_timeout.inc();
+    client.codecClient.close('idle timeout');
+  }
+
   private overflow(callbacks: PoolCallbacks, limit: string): void {
     this.cluster.stats.upstream_rq_pending_overflow.inc();
     if (this.tracer.enabled)
@@ -243,7 +258,7 @@ export class ConnPool {
   }
 
   private attach(client: ActiveClient, callbacks: PoolCallbacks, reused: boolean): void {
-    this.clearIdleTimer(client);
+    this.disarmIdleTimer(client);
     client.state = 'busy';
     client.streamActive = true;
     client.requestCount++;
@@ -273,20 +288,16 @@ export class ConnPool {
     client.state = 'ready';
     this.ready.push(client);
     const ms = this.cluster.config.idle_timeout_ms;
-    if (ms > 0) {
-      client.idleTimer = setTimeout(() => {
-        client.idleTimer = undefined;
-        if (this.tracer.enabled) {
-          this.tracer.emit('timeout', { ucx: client.codecClient.id, timer: 'upstream_idle_timeout', ms });
-        }
-        this.cluster.stats.upstream_cx_idle_timeout.inc();
-        client.codecClient.close('idle timeout');
-      }, ms);
-    }
+    if (ms > 0) client.idleTimer.arm(ms, client.onIdleTimeout);
   }
 
+  /** The connection leaves the pool (attached to a request): its idle timer stops. */
+  private disarmIdleTimer(client: ActiveClient): void {
+    client.idleTimer.disarm();
+  }
+
+  /** The connection is closing: its timer is released. */
   private clearIdleTimer(client: ActiveClient): void {
-    if (client.idleTimer) clearTimeout(client.idleTimer);
-    client.idleTimer = undefined;
+    client.idleTimer.dispose();
   }
 }

@@ -9,13 +9,13 @@ export class Host {
   rq_total = 0;
   rq_error = 0;
 
+  /** `address:port`, with IPv6 addresses in brackets (built once: it is read several times per request). */
+  readonly hostPort: string;
+
   constructor(
     readonly address: string,
     readonly port: number,
-  ) {}
-
-  /** `address:port`, with IPv6 addresses in brackets. */
-  get hostPort(): string {
-    return this.address.includes(':') ? `[${this.address}]:${this.port}` : `${this.address}:${this.port}`;
+  ) {
+    this.hostPort = address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
   }
 }

@@ -8,18 +8,24 @@ export interface FramingProblem {
 }
 
 const DIGITS = /^[0-9]+$/;
+const LEADING_ZEROS = /^0+(?=.)/;
 
 /**
  * The single length named by every Content-Length field line (lists allowed when all members agree, RFC 9110 8.6).
  * Returns -1 when a member is not 1*DIGIT, the members differ, or the value exceeds 2^53 - 1.
  */
 export function parseContentLength(values: string[]): number {
+  // The usual case, one plain number: up to 15 digits is always a safe integer (leading zeros read as decimal).
+  if (values.length === 1) {
+    const only = values[0];
+    if (only.length <= 15 && DIGITS.test(only)) return Number(only);
+  }
   let result = -1;
   for (const value of values) {
     for (const member of value.split(',')) {
       const t = member.trim();
       if (!DIGITS.test(t)) return -1;
-      const significant = t.replace(/^0+(?=.)/, '');
+      const significant = t.replace(LEADING_ZEROS, '');
       // 16 digits already reach 2^53; more cannot be a safe integer.
       const n = significant.length > 16 ? Number.POSITIVE_INFINITY : Number(significant);
       if (!Number.isSafeInteger(n)) return -1;

@@ -41,8 +41,15 @@ const TARGET_CHARS = /^[\x21-\x7e]+$/;
 const ABSOLUTE_FORM = /^https?:\/\/[^/?#]/i;
 const ANY_VERSION = /^HTTP\/\d\.\d$/;
 const REASON_INVALID = /[\x00-\x08\x0a-\x1f\x7f]/;
+const STATUS_CODE = /^[1-5]\d\d$/;
+const LEADING_ZEROS = /^0+(?=.)/;
 const CHUNK_SIZE_LINE = /^([0-9A-Fa-f]+)(?:[ \t]*;(.*))?$/;
 const EXTENSION_INVALID = /[\x00-\x08\x0a-\x1f\x7f]/;
+
+/** The framings without a length, shared (read-only) rather than built per message. */
+const FRAMING_NONE: BodyFraming = Object.freeze({ kind: 'none' });
+const FRAMING_CHUNKED: BodyFraming = Object.freeze({ kind: 'chunked' });
+const FRAMING_CLOSE_DELIMITED: BodyFraming = Object.freeze({ kind: 'close-delimited' });
 
 export type ParserMode = 'request' | 'response';
 
@@ -336,7 +343,7 @@ export class Http1ParserImpl implements Http1Parser {
     }
     // `status-code SP [reason]`; a missing SP after the code is tolerated (it carries no meaning).
     const code = line.slice(9, 12);
-    if (!/^[1-5]\d\d$/.test(code) || (line.length > 12 && line.charCodeAt(12) !== 0x20)) {
+    if (!STATUS_CODE.test(code) || (line.length > 12 && line.charCodeAt(12) !== 0x20)) {
       throw this.error(502, 'http1.invalid_status_line', 'status code must be 3 digits in 100-599');
     }
     const reason = line.slice(13);
@@ -402,11 +409,11 @@ export class Http1ParserImpl implements Http1Parser {
       }
       const problem = checkRequestTransferEncoding(this.transferEncodingValues);
       if (problem) throw this.error(problem.status, problem.details, problem.message);
-      framing = { kind: 'chunked' };
+      framing = FRAMING_CHUNKED;
     } else if (this.contentLengthValues) {
       framing = { kind: 'content-length', length: this.contentLength(this.contentLengthValues) };
     } else {
-      framing = { kind: 'none' };
+      framing = FRAMING_NONE;
     }
     const head: RequestHead = {
       method: this.method,
@@ -448,17 +455,17 @@ export class Http1ParserImpl implements Http1Parser {
     let framing: BodyFraming;
     if (code === 204) {
       if (te || cl > 0) throw this.error(502, 'http1.body_disallowed', '204 response with a body');
-      framing = { kind: 'none' };
+      framing = FRAMING_NONE;
     } else if (code === 304 || this.requestMethod === 'HEAD') {
-      framing = { kind: 'none' };
+      framing = FRAMING_NONE;
     } else if (te) {
       const problem = checkResponseTransferEncoding(te);
       if (problem) throw this.error(502, problem.details, problem.message);
-      framing = { kind: 'chunked' };
+      framing = FRAMING_CHUNKED;
     } else if (cl >= 0) {
       framing = { kind: 'content-length', length: cl };
     } else {
-      framing = { kind: 'close-delimited' };
+      framing = FRAMING_CLOSE_DELIMITED;
     }
     this.startBody(framing);
     this.callbacks.onHeaders(head, framing);
@@ -499,7 +506,7 @@ export class Http1ParserImpl implements Http1Parser {
     if (m[2] !== undefined && EXTENSION_INVALID.test(m[2])) {
       throw this.error(400, 'http1.invalid_chunk_size', 'control character in chunk extension');
     }
-    const digits = m[1].replace(/^0+(?=.)/, '');
+    const digits = m[1].replace(LEADING_ZEROS, '');
     const size = digits.length > 14 ? Number.POSITIVE_INFINITY : Number.parseInt(digits, 16);
     if (!Number.isSafeInteger(size)) throw this.error(400, 'http1.invalid_chunk_size', 'chunk size over 2^53');
     if (size === 0) {

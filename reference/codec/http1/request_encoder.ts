@@ -15,6 +15,8 @@ import {
 } from './wire_format';
 
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
+/** Would split or end the request line. */
+const REQUEST_LINE_UNSAFE = /[\s\0]/;
 
 type RequestFraming = 'none' | 'content-length' | 'chunked';
 
@@ -49,7 +51,12 @@ export class RequestEncoderImpl implements RequestEncoder {
       extra = 'transfer-encoding: chunked\r\n';
       this.framing = 'chunked';
     }
-    if (head.method.length === 0 || head.target.length === 0 || /[\s\0]/.test(head.method + head.target)) {
+    if (
+      head.method.length === 0 ||
+      head.target.length === 0 ||
+      REQUEST_LINE_UNSAFE.test(head.method) ||
+      REQUEST_LINE_UNSAFE.test(head.target)
+    ) {
       throw new Error(
         `refusing to encode request line for ${JSON.stringify(head.method)} ${JSON.stringify(head.target)}`,
       );

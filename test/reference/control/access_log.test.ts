@@ -54,6 +54,15 @@ describe('access log', () => {
     );
   });
 
+  it('prints the upstream service time and x-forwarded-for where the default format has them', () => {
+    assert.equal(
+      formatAccessLogLine({ ...ENTRY, upstreamServiceTimeMs: 3, xForwardedFor: '10.0.0.1, 127.0.0.1' }),
+      '[2024-05-01T10:20:30.123Z] "POST /api/items?x=1 HTTP/1.1" 200 - 12 345 7 3 "10.0.0.1, 127.0.0.1" ' +
+        '"curl/8.5.0" "c0ffee" "example.test" "127.0.0.1:9000"',
+    );
+    assert.match(formatAccessLogLine({ ...ENTRY, upstreamServiceTimeMs: 0 }), / 345 7 0 "-" /, '0 ms is a value');
+  });
+
   it('keeps one request on one line', () => {
     const line = formatAccessLogLine({ ...ENTRY, userAgent: 'evil\r\nagent' });
     assert.ok(!line.includes('\n'));

@@ -150,6 +150,35 @@ test('x-forwarded-for, x-forwarded-proto and x-request-id are added when absent'
   });
 });
 
+test('the access log entry carries the forwarded x-forwarded-for and the upstream service time', async () => {
+  const upstream = new TestUpstream(okHandler('ok'));
+  await withProxy(upstream, {}, async (proxy) => {
+    const client = await TestClient.connect(proxy.port);
+    client.write(get('/', 'X-Forwarded-For: 10.1.2.3\r\n'));
+    const [res] = await client.responses(1);
+    client.destroy();
+    await waitUntil(() => proxy.ctx.accessLog.entries.length === 1, 'one access log entry');
+    const [entry] = proxy.ctx.accessLog.entries;
+    assert.equal(entry.xForwardedFor, '10.1.2.3, 127.0.0.1', 'as sent upstream, with the peer appended');
+    assert.equal(entry.xForwardedFor, headerValue(upstream.requests[0].headers, 'x-forwarded-for'));
+    assert.equal(String(entry.upstreamServiceTimeMs), headerValue(res.headers, 'x-envoy-upstream-service-time'));
+  });
+});
+
+test('a local reply has no upstream service time in its access log entry', async () => {
+  const upstream = new TestUpstream(okHandler('ok'));
+  await withProxy(upstream, { routes: [route('/api', 'backend')] }, async (proxy) => {
+    const client = await TestClient.connect(proxy.port);
+    client.write(get('/elsewhere'));
+    const [res] = await client.responses(1);
+    client.destroy();
+    assert.equal(res.status, 404);
+    await waitUntil(() => proxy.ctx.accessLog.entries.length === 1, 'one access log entry');
+    assert.equal(proxy.ctx.accessLog.entries[0].upstreamServiceTimeMs, undefined);
+    assert.equal(proxy.ctx.accessLog.entries[0].xForwardedFor, '127.0.0.1');
+  });
+});
+
 test('response headers: hop-by-hop removed, upstream Date kept, Server overwritten, Via and service time added', async () => {
   const upstream = new TestUpstream((_req, conn) => {
     conn.socket.write(

@@ -67,6 +67,31 @@ test('request_headers_timeout is cleared once the headers are complete', async (
   );
 });
 
+test('stream timers are reused across requests: the second request on a connection still times out', async () => {
+  // The first request is answered (its route and stream idle timers disarmed and handed back to the connection);
+  // the second never is: the timers the connection lends it again must fire for it, and only for it.
+  let seen = 0;
+  await withProxy(
+    (_req, conn) => {
+      if (++seen === 1) conn.socket.write('HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok');
+    },
+    { route: { route: { cluster: 'backend', timeout_ms: 150 } } },
+    async (proxy) => {
+      const client = await TestClient.connect(proxy.port);
+      client.write(get('/first'));
+      const [first] = await client.responses(1);
+      assert.equal(first.status, 200);
+      client.write(get('/second'));
+      const [, second] = await client.responses(2);
+      client.destroy();
+      assert.equal(second.status, 504);
+      const timeouts = proxy.ctx.tracer.of('timeout', { timer: 'route_timeout' });
+      assert.equal(timeouts.length, 1);
+      assert.equal(timeouts[0].st, proxy.ctx.tracer.of('request_begin')[1].st, 'fired for the second stream');
+    },
+  );
+});
+
 test('idle_timeout closes a downstream connection without a request, and again after a response', async () => {
   await withProxy(okHandler('ok'), { http: { idle_timeout_ms: 100 } }, async (proxy) => {
     const idle = await TestClient.connect(proxy.port);
