@@ -109,10 +109,16 @@ test('trace events map onto the timeline: actor proxy, kind, conn by side, other
 
 test('createAdapter knows reference and lists the known targets otherwise', () => {
   assert.ok(createAdapter('reference') instanceof ReferenceAdapter);
-  assert.deepEqual(
-    [...knownTargets()].sort(),
-    ['apache', 'caddy', 'command', 'external', 'haproxy', 'http-proxy', 'nginx', 'reference'],
-  );
+  assert.deepEqual([...knownTargets()].sort(), [
+    'apache',
+    'caddy',
+    'command',
+    'external',
+    'haproxy',
+    'http-proxy',
+    'nginx',
+    'reference',
+  ]);
   assert.throws(() => createAdapter('nope'), /unknown target "nope"; known targets: .*reference/);
   assert.throws(() => createAdapter('toString'), /unknown target/);
   assert.equal(new ReferenceAdapter().capabilities.size, ALL_CAPABILITIES.length);
