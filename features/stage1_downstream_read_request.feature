@@ -65,7 +65,7 @@ Feature: Stage 1 - downstream read request
     And response 3 has body containing "/pipelined/3"
 
   @stage-1 @seed-1.5 @seed-4.5 @envoy
-  Scenario: A pipelined request reaches the upstream only after the previous response reached the client
+  Scenario: A pipelined GET reaches the upstream only after the upstream finished the previous response
     Given upstream "app" replies:
       """
       [{"body": "first-answer", "delayBeforeHeadersMs": 200}, {"body": "second-answer"}]
@@ -79,7 +79,7 @@ Feature: Stage 1 - downstream read request
       Host: example.com
 
       """
-    Then the client received "first-answer" before upstream "app" received "GET /pipelined/2"
+    Then upstream "app" sent "first-answer" before upstream "app" received "GET /pipelined/2"
 
   @stage-1 @seed-1.5 @seed-1.6 @envoy @needs-proxy-trace
   Scenario: Reading from the client stops once a request is complete, before the request is routed

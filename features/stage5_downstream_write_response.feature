@@ -254,7 +254,7 @@ Feature: Stage 5 - downstream write response
   Scenario: A client that disconnects mid-response leaves no upstream connection open
     Given upstream "app" replies:
       """
-      {"chunks": [{"data": "chunk-one"}, {"data": "chunk-two", "delayMs": 2000}]}
+      {"chunks": [{"data": "chunk-one"}, {"data": "chunk-two", "delayMs": 6000}]}
       """
     When the client sends:
       """
