@@ -3,6 +3,7 @@
  * topology the Given steps build, and the proxy adapter (one per worker, started in BeforeAll). The proxy is
  * configured lazily: only the When step calls ensureProxy(), so every Given has been applied by then.
  */
+import * as fs from 'node:fs';
 import * as net from 'node:net';
 import { type IWorldOptions, setWorldConstructor, World } from '@cucumber/cucumber';
 import type { ProxyAdapter, ProxyEndpoint } from '../harness/adapters/adapter';
@@ -120,16 +121,25 @@ export class ConformanceWorld extends World {
     this.topology.clusters.push(cluster);
   }
 
-  /** A port on loopback that refuses connections: bound to learn a free port, then closed. */
+  /**
+   * A port on loopback that refuses connections. It is taken BELOW the kernel's ephemeral range: a freed ephemeral
+   * port can be handed to the proxy as the source port of its own connect to it, and Linux then completes a TCP
+   * self-connect (the proxy reads its own request as the response: a 502 instead of a refusal).
+   */
   async refusingEndpoint(): Promise<{ host: string; port: number }> {
-    const server = net.createServer();
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen({ host: '127.0.0.1', port: 0 }, () => resolve());
-    });
-    const { port } = server.address() as net.AddressInfo;
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-    return { host: '127.0.0.1', port };
+    const low = ephemeralRangeLow();
+    for (let attempt = 0; attempt < 50; attempt++) {
+      const port = 10_000 + Math.floor(Math.random() * Math.max(1, low - 10_000));
+      const server = net.createServer();
+      const bound = await new Promise<boolean>((resolve) => {
+        server.once('error', () => resolve(false));
+        server.listen({ host: '127.0.0.1', port }, () => resolve(true));
+      });
+      if (!bound) continue; // in use: try another
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      return { host: '127.0.0.1', port };
+    }
+    throw new Error(`no free port below the ephemeral range (${low}) after 50 attempts`);
   }
 
   // ---- When: the proxy and the clients ----------------------------------------------------------------------
@@ -340,3 +350,16 @@ export class ConformanceWorld extends World {
 }
 
 setWorldConstructor(ConformanceWorld);
+
+/** Lower bound of the kernel's ephemeral port range (Linux); 32768 where it cannot be read. */
+function ephemeralRangeLow(): number {
+  try {
+    const low = Number.parseInt(
+      fs.readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0],
+      10,
+    );
+    return Number.isFinite(low) && low > 10_100 ? low : 32768;
+  } catch {
+    return 32768;
+  }
+}

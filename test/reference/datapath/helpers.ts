@@ -515,14 +515,23 @@ export function parseResponses(buf: Buffer, heads: boolean[] = []): ParsedRespon
   return out;
 }
 
-/** A port with nothing listening (bound then released). */
+/**
+ * A port with nothing listening, taken below the ephemeral range (32768+): a released ephemeral port can become the
+ * source port of the proxy's connect to it, and Linux then completes a TCP self-connect instead of refusing.
+ */
 export async function closedPort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
-  const a = s.address();
-  const port = a && typeof a === 'object' ? a.port : 0;
-  await new Promise<void>((resolve) => s.close(() => resolve()));
-  return port;
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = 10_000 + Math.floor(Math.random() * 22_000);
+    const s = createServer();
+    const bound = await new Promise<boolean>((resolve) => {
+      s.once('error', () => resolve(false));
+      s.listen(port, '127.0.0.1', () => resolve(true));
+    });
+    if (!bound) continue;
+    await new Promise<void>((resolve) => s.close(() => resolve()));
+    return port;
+  }
+  throw new Error('no free port below the ephemeral range after 50 attempts');
 }
 
 export function get(path: string, extra = '', host = 'example.com'): string {
