@@ -1,27 +1,10 @@
 /** Which @needs-<capability> tags a scenario carries, and which of them an adapter lacks. */
 import type { Capability } from '../../harness/adapters/adapter';
+import { ALL_CAPABILITIES } from '../../harness/adapters/reference_adapter';
 import type { Topology } from '../../harness/adapters/topology';
 
-/** Every capability a scenario may name (harness/adapters/adapter.ts); `satisfies` keeps the list in step. */
-export const CAPABILITIES = [
-  'route-by-header',
-  'route-exact-path',
-  'per-route-timeout',
-  'connect-timeout',
-  'response-timeout',
-  'request-headers-timeout',
-  'downstream-idle-timeout',
-  'upstream-idle-timeout',
-  'upstream-keepalive',
-  'circuit-breakers',
-  'header-size-limit',
-  'header-count-limit',
-  'buffer-limit',
-  'trailers',
-  'via',
-  'proxy-trace',
-  'stats',
-] as const satisfies readonly Capability[];
+/** Every capability a scenario may name: the harness's one list (harness/adapters/reference_adapter.ts). */
+export const CAPABILITIES = ALL_CAPABILITIES;
 
 /** The capabilities the tags ask for that the adapter does not have; throws on a tag naming no capability. */
 export function missingCapabilities(tags: readonly string[], have: ReadonlySet<Capability>): Capability[] {
