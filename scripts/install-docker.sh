@@ -61,7 +61,8 @@ if ! docker compose version >/dev/null 2>&1; then
   )
   apt-get "${apt_opts[@]}" update -qq
   (cd "$scratch" && apt-get "${apt_opts[@]}" download docker-compose >/dev/null)
-  deb="$(ls "$scratch"/docker-compose_*.deb | head -n 1)"
+  debs=("$scratch"/docker-compose_*.deb)
+  deb="${debs[0]}"
   dpkg-deb -x "$deb" "$scratch/root"
   mkdir -p "$PLUGIN_DIR"
   install -m 0755 "$scratch/root/usr/libexec/docker/cli-plugins/docker-compose" "$PLUGIN_DIR/docker-compose"

@@ -31,7 +31,7 @@ done
 daemon_pids() {
   for name in nginx haproxy caddy apache2 httpd; do
     for pid in $(pgrep -x "$name" 2>/dev/null || true); do
-      tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q 'h1pc-' || echo "$pid"
+      tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep 'h1pc-' >/dev/null || echo "$pid"
     done
   done | sort
 }
@@ -70,7 +70,9 @@ if [ -n "$stray" ]; then
 fi
 
 echo "install-proxies: versions"
+# First lines are taken with sed -n 1p, which reads to the end: `head -1` closes the pipe early, the proxy dies of
+# SIGPIPE and pipefail turns that into exit 141 (it failed CI once, depending on pipe timing).
 nginx -v 2>&1 | sed 's/^/  /'
-haproxy -v 2>&1 | head -1 | sed 's/^/  /'
+haproxy -v 2>&1 | sed -n '1s/^/  /p'
 caddy version 2>&1 | sed 's/^/  caddy /'
-apache2 -v 2>&1 | head -1 | sed 's/^/  /'
+apache2 -v 2>&1 | sed -n '1s/^/  /p'
