@@ -17,6 +17,11 @@ import { renderMarkdown } from './render_markdown';
 import { logTail, readTargetResults, runTarget, stopRunningTargets, type TargetResults } from './run_target';
 import { installation } from './targets';
 
+/** How a docker-hosted matrix knows a proxy can run: it has an image, and the engine answers (asked once). */
+function dockerInstallation(target: string): { installed: boolean; detail: string } {
+  return { installed: true, detail: `container image built from docker/${target}/Dockerfile` };
+}
+
 const SUITE_ROOT = path.resolve(__dirname, '..', '..');
 
 export interface MatrixIo {
@@ -25,6 +30,8 @@ export interface MatrixIo {
   out?: Writable;
   /** Replaces how a proxy is detected (tests). */
   installation?: typeof installation;
+  /** Replaces the Docker engine probe of --env docker (tests): the reason it is unreachable, or undefined. */
+  probeEngine?: () => Promise<string | undefined>;
   /** Today, for recorded baselines and the matrix (tests pin it). */
   now?: Date;
   /** Another conformance command (tests run a fixture suite), its environment and working directory. */
@@ -35,7 +42,7 @@ export async function main(argv: readonly string[], io: MatrixIo = {}): Promise<
   const root = io.root ?? SUITE_ROOT;
   const out = io.out ?? process.stdout;
   const say = (line: string) => out.write(`${line}\n`);
-  const detect = io.installation ?? installation;
+  let detect = io.installation ?? installation;
   const now = io.now ?? new Date();
   let o: MatrixOptions;
   try {
@@ -61,6 +68,17 @@ export async function main(argv: readonly string[], io: MatrixIo = {}): Promise<
     return 2;
   }
   const targets = selectedTargets(o);
+  if (o.env === 'docker') {
+    // No engine: stop before anything runs, with the reason (in CI that is a failure, not a skip).
+    const engine = await import('../docker/engine');
+    const why = await (io.probeEngine ?? engine.probeEngine)();
+    if (why !== undefined) {
+      say(`matrix: --env docker: ${engine.noEngineMessage(engine.dockerEndpoint(), why)}`);
+      return 2;
+    }
+    detect = io.installation ?? dockerInstallation;
+  }
+  const localReportDir = path.resolve(root, o.localReportDir);
   const columns = new Map<string, MatrixColumn>();
   let failedRecord = false;
 
@@ -82,6 +100,7 @@ export async function main(argv: readonly string[], io: MatrixIo = {}): Promise<
         timeoutMs: o.timeoutMs,
         script: io.conformance?.script ?? path.join(SUITE_ROOT, 'harness', 'cli', 'conformance.ts'),
         cwd: io.conformance?.cwd ?? SUITE_ROOT,
+        environment: o.env,
         ...(io.conformance?.env ? { env: io.conformance.env } : {}),
       });
       durationMs = run.durationMs;
@@ -142,6 +161,7 @@ export async function main(argv: readonly string[], io: MatrixIo = {}): Promise<
         for (const id of rec.removed) say(`  removed (passes or no longer fails): ${id}`);
       }
     }
+    const localWall = o.env === 'docker' ? localWallTime(path.join(localReportDir, target)) : undefined;
     const comparison = compareWithBaseline({
       catalog,
       results: results.scenarios,
@@ -161,8 +181,12 @@ export async function main(argv: readonly string[], io: MatrixIo = {}): Promise<
       ...(baseline ? { baselineVersion: baseline.version, expected: baseline.expectedFailures } : {}),
       comparison,
       durationMs: durationMs ?? results.wallTimeMs,
+      wallTimeMs: results.wallTimeMs,
+      ...(localWall !== undefined ? { localWallTimeMs: localWall } : {}),
     });
     say(`matrix: ${label}: ${summaryLine(target, results, comparison, durationMs)}`);
+    if (o.env === 'docker')
+      say(`  ${wallTimeLine(results.wallTimeMs, localWall, rel(path.join(localReportDir, target)))}`);
     for (const w of comparison.warnings) say(`  warning: ${w.message}`);
     for (const e of comparison.errors) say(`  ${e.kind}: ${e.message}${e.where ? ` (${e.where})` : ''}`);
   };
@@ -191,6 +215,7 @@ export async function main(argv: readonly string[], io: MatrixIo = {}): Promise<
 
   const matrix: Matrix = {
     date: now.toISOString(),
+    environment: o.env,
     suite: suiteInfo(root),
     groups: groupScenarios(catalog, root),
     columns: targets.map((t) => columns.get(t)!),
@@ -235,6 +260,30 @@ function summaryLine(target: string, r: TargetResults, c: Comparison, durationMs
   return (
     `${target} ${r.version}: ${count('pass') + count('xpass')} passed, ${failed} failed (${count('xfail')} expected), ` +
     `${count('n/s')} not supported${time}: ${verdict}`
+  );
+}
+
+/** The wall time of a local run left in `dir` (the suite's own, from its messages), if there is one. */
+function localWallTime(dir: string): number | undefined {
+  try {
+    return readTargetResults(dir).wallTimeMs;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The docker run's suite wall time (cucumber's, without image builds and process start-up) beside the local run's,
+ * measured the same way: what the container hops and per-scenario reconfiguration cost.
+ */
+export function wallTimeLine(dockerMs: number, localMs: number | undefined, localDir: string): string {
+  const s = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
+  if (localMs === undefined || localMs <= 0)
+    return `wall time: docker ${s(dockerMs)}; no local run in ${localDir} to compare with`;
+  const diff = dockerMs - localMs;
+  return (
+    `wall time: docker ${s(dockerMs)}, local ${s(localMs)} (${diff >= 0 ? '+' : '-'}${s(Math.abs(diff))}, ` +
+    `${(dockerMs / localMs).toFixed(2)}x)`
   );
 }
 

@@ -28,7 +28,12 @@ export interface MatrixColumn {
   /** The baseline's entries, for listing the reasons. */
   expected?: ExpectedFailure[];
   comparison?: Comparison;
+  /** The conformance process, start to exit (image builds and proxy start-up included). */
   durationMs?: number;
+  /** The suite's own wall time (cucumber's run), comparable between environments. */
+  wallTimeMs?: number;
+  /** With --env docker: the same proxy's suite wall time in the local matrix, when one was found. */
+  localWallTimeMs?: number;
 }
 
 export interface MatrixRow {
@@ -53,6 +58,8 @@ export interface MatrixGroup {
 export interface Matrix {
   /** ISO date and time of the run. */
   date: string;
+  /** Where the proxies ran (npm run matrix -- --env); local when absent. */
+  environment?: 'local' | 'docker';
   suite: { name: string; version: string };
   groups: MatrixGroup[];
   columns: MatrixColumn[];

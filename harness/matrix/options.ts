@@ -1,5 +1,9 @@
 import { knownTargets } from '../adapters';
+import { DOCKER_TARGETS } from '../docker/images';
 import { MATRIX_TARGETS } from './targets';
+
+/** Where the proxies run: processes on this machine, or containers (`npm run conformance -- --env docker`). */
+export type MatrixEnv = 'local' | 'docker';
 
 /** Command-line options of `npm run matrix -- [options]`. */
 export interface MatrixOptions {
@@ -15,6 +19,9 @@ export interface MatrixOptions {
   /** Read each proxy's results from an earlier run in the report directory instead of running it. */
   reuse: boolean;
   baselinesDir: string;
+  env: MatrixEnv;
+  /** With --env docker: a local matrix's report directory, whose wall times are shown beside the docker ones. */
+  localReportDir: string;
   /** A proxy's whole run is stopped after this long. */
   timeoutMs: number;
   help: boolean;
@@ -30,6 +37,11 @@ as matrix.md and matrix.html in the report directory.
 
 Options:
   --targets A,B,...   proxies to run (default: all of the above; skipped when not installed)
+  --env local|docker  where each proxy runs (default: local). docker: \`npm run conformance -- --env docker\` for
+                      each proxy that has a container image (${DOCKER_TARGETS.join(', ')}; the default targets),
+                      checked against the same baselines; reports go to reports/matrix-docker and each proxy's
+                      wall time is shown beside the local one found in --local-report-dir
+  --local-report-dir DIR  with --env docker: the local matrix's report directory (default: reports/matrix)
   --check             exit 1 unless every proxy ran and its results equal its baseline (CI); a proxy that is not
                       installed is then an error
   --strict-version    with --check, a proxy whose version differs from its baseline's fails (default: a warning)
@@ -39,7 +51,7 @@ Options:
   --report-dir DIR    where each proxy's reports (DIR/<proxy>/) and the matrix go (default: reports/matrix)
   --parallel N        proxies run at once (default: 1; more makes timing-sensitive scenarios less reliable)
   --timeout SECONDS   stop a proxy's run after this long (default: 300)
-  --update-docs       also write docs/matrix.md and docs/matrix.html (needs the full matrix: no --targets)
+  --update-docs       also write docs/matrix.md and docs/matrix.html (needs the full local matrix: no --targets)
   --reuse             do not run: read each proxy's results left in DIR/<proxy>/ by an earlier run
   --baselines DIR     where the baselines are (default: baselines)
   --help              show this help
@@ -47,7 +59,16 @@ Options:
 Exit status: 0 (with --check: only when every proxy's results equal its baseline); 1 when --check finds a
 difference; 2 for a bad command line.`;
 
-const WITH_VALUE = new Set(['--targets', '--record', '--report-dir', '--parallel', '--timeout', '--baselines']);
+const WITH_VALUE = new Set([
+  '--targets',
+  '--record',
+  '--report-dir',
+  '--parallel',
+  '--timeout',
+  '--baselines',
+  '--env',
+  '--local-report-dir',
+]);
 const FLAGS = new Set(['--check', '--strict-version', '--update-docs', '--reuse', '--help', '-h']);
 
 export function parseMatrixOptions(argv: readonly string[]): MatrixOptions {
@@ -55,12 +76,14 @@ export function parseMatrixOptions(argv: readonly string[]): MatrixOptions {
     targets: undefined,
     check: false,
     record: [],
-    reportDir: 'reports/matrix',
+    reportDir: '',
     parallel: 1,
     strictVersion: false,
     updateDocs: false,
     reuse: false,
     baselinesDir: 'baselines',
+    env: 'local',
+    localReportDir: 'reports/matrix',
     timeoutMs: 300_000,
     help: false,
   };
@@ -113,6 +136,14 @@ export function parseMatrixOptions(argv: readonly string[]): MatrixOptions {
       case '--baselines':
         o.baselinesDir = value;
         break;
+      case '--env':
+        if (value !== 'local' && value !== 'docker')
+          throw new MatrixUsageError(`--env ${JSON.stringify(value)}: expected local or docker`);
+        o.env = value;
+        break;
+      case '--local-report-dir':
+        o.localReportDir = value;
+        break;
       case '--parallel':
         if (!/^[1-9][0-9]?$/.test(value))
           throw new MatrixUsageError(
@@ -126,6 +157,19 @@ export function parseMatrixOptions(argv: readonly string[]): MatrixOptions {
         o.timeoutMs = Number(value) * 1000;
         break;
     }
+  }
+  if (o.reportDir === '') o.reportDir = o.env === 'docker' ? 'reports/matrix-docker' : 'reports/matrix';
+  if (o.env === 'docker') {
+    const noImage = (o.targets ?? []).filter((t) => !(DOCKER_TARGETS as readonly string[]).includes(t));
+    if (noImage.length > 0)
+      throw new MatrixUsageError(
+        `--env docker: no container image for ${noImage.join(', ')}; docker targets: ${DOCKER_TARGETS.join(', ')}`,
+      );
+    // The baselines and docs/matrix describe the proxies as released; a docker run is checked against them.
+    if (o.record.length > 0)
+      throw new MatrixUsageError('--record writes the baselines from a local run: drop --env docker');
+    if (o.updateDocs)
+      throw new MatrixUsageError('--update-docs writes the local matrix (docs/matrix.md): drop --env docker');
   }
   if (o.targets && o.record.length > 0) {
     const missing = o.record.filter((t) => !o.targets?.includes(t));
@@ -141,6 +185,8 @@ export function parseMatrixOptions(argv: readonly string[]): MatrixOptions {
 
 /** The targets a run covers. */
 export function selectedTargets(o: MatrixOptions): string[] {
+  if (o.env === 'docker')
+    return o.targets ?? MATRIX_TARGETS.filter((t) => (DOCKER_TARGETS as readonly string[]).includes(t));
   return o.targets ?? (o.record.length > 0 ? o.record : [...MATRIX_TARGETS]);
 }
 

@@ -52,6 +52,8 @@ export interface RunOptions {
   /** Where it runs: the suite's root, whose node_modules has ts-node. */
   cwd: string;
   env?: NodeJS.ProcessEnv;
+  /** The conformance command's --env (default local). */
+  environment?: 'local' | 'docker';
 }
 
 /** How long the conformance process gets to stop its proxy after SIGTERM before its group is killed. */
@@ -95,6 +97,7 @@ export function runTarget(o: RunOptions): Promise<TargetRun> {
   const log = fs.openSync(logFile, 'w');
   const started = Date.now();
   const args = ['-r', 'ts-node/register/transpile-only', o.script, '--target', o.target, '--report-dir', o.reportDir];
+  if (o.environment && o.environment !== 'local') args.push('--env', o.environment);
   return new Promise<TargetRun>((resolve, reject) => {
     // Own process group: on a timeout the whole run (and anything it left) can be killed.
     const child = spawn(process.execPath, args, {

@@ -9,7 +9,8 @@ import * as path from 'node:path';
 import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { loadBaseline } from '../../../harness/matrix/baseline';
-import { main } from '../../../harness/matrix/cli';
+import { type MatrixIo, main, wallTimeLine } from '../../../harness/matrix/cli';
+import { runTarget } from '../../../harness/matrix/run_target';
 
 const SCRIPT = path.join(__dirname, 'run_fixture_conformance.ts');
 const FIXTURE = path.join(__dirname, 'fixture_suite');
@@ -43,9 +44,16 @@ function sink(): Writable & { text: string } {
 }
 
 /** Runs `npm run matrix -- args` on the fixture; only the reference counts as installed unless `installed` says. */
-async function matrix(args: string[], env: NodeJS.ProcessEnv = {}, installed = ['reference']) {
+async function matrix(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+  installed = ['reference'],
+  extra: Partial<MatrixIo> & { reportDir?: string } = {},
+) {
   const out = sink();
-  const code = await main([...args, '--report-dir', reports, '--baselines', baselines], {
+  const { reportDir, ...io } = extra;
+  const code = await main([...args, '--report-dir', reportDir ?? reports, '--baselines', baselines], {
+    ...io,
     root,
     out,
     now: NOW,
@@ -169,5 +177,87 @@ describe('npm run matrix', { concurrency: false }, () => {
     const partialDocs = await matrix(['--update-docs', '--targets', 'nginx']);
     assert.equal(partialDocs.code, 2);
     assert.match(partialDocs.out, /--update-docs writes the full matrix/);
+  });
+
+  it('--env docker without an engine stops at once (exit 2) with the reason and what to do', async () => {
+    const r = await matrix(['--env', 'docker', '--check', '--targets', 'reference'], {}, ['reference'], {
+      probeEngine: async () => 'connect ENOENT /var/run/docker.sock',
+    });
+    assert.equal(r.code, 2, r.out);
+    assert.match(r.out, /--env docker: no Docker engine reachable at .*ENOENT.*scripts\/install-docker\.sh/);
+    assert.doesNotMatch(r.out, /running the suite/);
+  });
+
+  it('--env docker checks against the same baseline and shows the wall time beside the local run', async () => {
+    const dockerReports = path.join(root, 'reports-docker');
+    fs.cpSync(path.join(reports, 'reference'), path.join(dockerReports, 'reference'), { recursive: true });
+    const r = await matrix(
+      ['--env', 'docker', '--check', '--reuse', '--targets', 'reference', '--local-report-dir', reports],
+      {},
+      ['reference'],
+      { probeEngine: async () => undefined, reportDir: dockerReports },
+    );
+    assert.equal(r.code, 0, r.out);
+    assert.match(r.out, /reference \d\.0\.0: 1 passed, 2 failed \(2 expected\), 1 not supported: matches its baseline/);
+    assert.match(r.out, /wall time: docker \d+\.\ds, local \d+\.\ds \([+-]\d+\.\ds, \d+\.\d\dx\)/);
+    const md = fs.readFileSync(path.join(dockerReports, 'matrix.md'), 'utf8');
+    assert.match(md, /^# HTTP\/1\.1 reverse-proxy conformance matrix \(docker-hosted\)/);
+    assert.match(md, /\| local wall time \| \d+\.\d s \|/);
+  });
+
+  it('--env docker refuses proxies without an image, recording and the docs', async () => {
+    const noImage = await matrix(['--env', 'docker', '--targets', 'http-proxy']);
+    assert.equal(noImage.code, 2);
+    assert.match(noImage.out, /--env docker: no container image for http-proxy; docker targets: reference, nginx/);
+    const record = await matrix(['--env', 'docker', '--record', 'reference']);
+    assert.equal(record.code, 2);
+    assert.match(record.out, /--record writes the baselines from a local run: drop --env docker/);
+    const bad = await matrix(['--env', 'kubernetes']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.out, /--env "kubernetes": expected local or docker/);
+  });
+});
+
+describe('wall time beside the local run', () => {
+  it('says how much longer the docker run took, or that there is no local run', () => {
+    assert.equal(
+      wallTimeLine(19_100, 14_500, 'reports/matrix/reference'),
+      'wall time: docker 19.1s, local 14.5s (+4.6s, 1.32x)',
+    );
+    assert.equal(wallTimeLine(9_000, 10_000, 'x'), 'wall time: docker 9.0s, local 10.0s (-1.0s, 0.90x)');
+    assert.equal(
+      wallTimeLine(9_000, undefined, 'reports/matrix/nginx'),
+      'wall time: docker 9.0s; no local run in reports/matrix/nginx to compare with',
+    );
+  });
+});
+
+describe('runTarget', () => {
+  it('passes --env to the conformance command, and nothing for local', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'run-target-'));
+    try {
+      const script = path.join(dir, 'argv.js');
+      fs.writeFileSync(
+        script,
+        "require('fs').writeFileSync(process.argv[process.argv.indexOf('--report-dir') + 1] + '/argv.json', JSON.stringify(process.argv.slice(2)));",
+      );
+      const argsOf = async (environment: 'local' | 'docker') => {
+        const reportDir = path.join(dir, environment);
+        const run = await runTarget({
+          target: 'nginx',
+          reportDir,
+          timeoutMs: 30_000,
+          script,
+          cwd: process.cwd(),
+          environment,
+        });
+        assert.equal(run.exitCode, 0, fs.readFileSync(run.logFile, 'utf8'));
+        return JSON.parse(fs.readFileSync(path.join(reportDir, 'argv.json'), 'utf8')) as string[];
+      };
+      assert.deepEqual((await argsOf('docker')).slice(-2), ['--env', 'docker']);
+      assert.ok(!(await argsOf('local')).includes('--env'));
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
