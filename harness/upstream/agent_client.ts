@@ -3,6 +3,7 @@ import * as net from 'node:net';
 import * as path from 'node:path';
 import type { Timeline } from '../timeline/timeline';
 import { trackChild } from '../util/child_registry';
+import { AgentNamespace } from './agent_namespace';
 import {
   type AgentCommand,
   type AgentMessage,
@@ -31,6 +32,7 @@ export class AgentClient {
     private readonly socket: net.Socket,
     readonly timeline: Timeline,
     readonly controlHost: string,
+    private readonly namespace: AgentNamespace,
   ) {
     const reader = new JsonLineReader(
       (m) => this.onMessage(m as AgentMessage),
@@ -45,12 +47,19 @@ export class AgentClient {
     });
   }
 
-  static connect(host: string, port: number, timeline: Timeline): Promise<AgentClient> {
+  /** `namespace`: a prefix for the upstream names in an agent that others share (see AgentNamespace). */
+  static connect(
+    host: string,
+    port: number,
+    timeline: Timeline,
+    opts: { namespace?: string } = {},
+  ): Promise<AgentClient> {
+    const namespace = new AgentNamespace(opts.namespace);
     return new Promise((resolve, reject) => {
       const s = net.connect({ host, port });
       s.setNoDelay(true);
       s.once('error', (err) => reject(new Error(`agent control ${host}:${port}: ${err.message}`)));
-      s.once('connect', () => resolve(new AgentClient(s, timeline, host)));
+      s.once('connect', () => resolve(new AgentClient(s, timeline, host, namespace)));
     });
   }
 
@@ -60,7 +69,8 @@ export class AgentClient {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      this.socket.write(`${JSON.stringify({ ...cmd, id })}\n`);
+      const wire = 'name' in cmd ? { ...cmd, name: this.namespace.outward(cmd.name) } : cmd;
+      this.socket.write(`${JSON.stringify({ ...wire, id })}\n`);
     });
   }
 
@@ -87,7 +97,7 @@ export class AgentClient {
 
   async records(name: string): Promise<UpstreamConnectionRecord[]> {
     const ok = await this.command({ op: 'records', name });
-    return (ok.records ?? []).map(connectionFromWire);
+    return (ok.records ?? []).map((r) => this.namespace.inwardRecord(connectionFromWire(r)));
   }
 
   /** Where the agent's control socket is. */
@@ -105,7 +115,8 @@ export class AgentClient {
 
   private onMessage(m: AgentMessage): void {
     if (m.op === 'event') {
-      const e = eventFromWire(m.event);
+      const e = this.namespace.inward(eventFromWire(m.event));
+      if (!e) return;
       this.timeline.merge([e]);
       if (e.actor.startsWith('upstream:')) this.upstreams.get(e.actor.slice('upstream:'.length))?.onEvent(e);
       return;
