@@ -1,27 +1,32 @@
 import './engine';
 import { GenericContainer, Network, type StartedNetwork, type StartedTestContainer, Wait } from 'testcontainers';
 import { registerRun, removeRunResourcesSync } from './cleanup';
+import { type ContainerSite, type SiteContainer, siteContainer } from './container_site';
 import { ensureImages, type ImageName, type ImageTags, imagesFromEnv } from './images';
 import { newRunId, RUN_LABEL, runNames } from './naming';
 
 /** The agent's control port inside its container (docker/agent/Dockerfile). */
 export const AGENT_CONTROL_PORT = 7000;
+/** The reference's admin port inside its container (docker/reference/Dockerfile). */
+export const REFERENCE_ADMIN_PORT = 9901;
 
 /**
  * What one run (one process, or one cucumber worker) creates in Docker: a user-defined network named after the
  * run id, the upstream agent on it, and the proxy containers the adapters start. Everything carries the run's
  * label; dispose() removes it, and so do the exit and signal hooks (cleanup.ts) when the run dies first.
  */
-export class DockerRun {
+export class DockerRun implements ContainerSite {
+  readonly label = 'docker';
   readonly runId = newRunId();
   readonly names = runNames(this.runId);
   private network?: StartedNetwork;
-  private agent?: StartedTestContainer;
+  private agentStarted?: StartedTestContainer;
   private images?: ImageTags;
   private readonly containers = new Set<StartedTestContainer>();
   private unregister?: () => void;
   private starting?: Promise<void>;
   private readonly barriers: Array<() => Promise<void>> = [];
+  private referenceStart?: Promise<StartedTestContainer>;
 
   constructor(private readonly targets: readonly string[]) {}
 
@@ -73,20 +78,50 @@ export class DockerRun {
   /** The agent container (started once per run): where every upstream of every scenario runs. */
   async agentContainer(): Promise<StartedTestContainer> {
     await this.start();
-    if (!this.agent) {
+    if (!this.agentStarted) {
       const c = this.container('agent', 'upstreams')
         .withExposedPorts(AGENT_CONTROL_PORT)
         .withWaitStrategy(Wait.forLogMessage(/agent control on/))
         .withStartupTimeout(30_000);
-      this.agent = await this.startContainer(c);
+      this.agentStarted = await this.startContainer(c);
     }
-    return this.agent;
+    return this.agentStarted;
   }
 
-  /**
-   * Registers work a proxy adapter must await before its proxy is used (the upstreams' pending reply commands:
-   * they travel over the agent's control connection and must not lose the race against the first request).
-   */
+  async agent(): Promise<SiteContainer> {
+    return this.asSite(await this.agentContainer());
+  }
+
+  /** The reference container (started once, on first use), reconfigured per scenario through its admin API. */
+  async reference(): Promise<SiteContainer> {
+    this.referenceStart ??= this.start().then(() =>
+      this.startContainer(
+        this.container('reference', 'proxy')
+          .withExposedPorts(REFERENCE_ADMIN_PORT)
+          .withWaitStrategy(Wait.forLogMessage(/admin on/))
+          .withStartupTimeout(30_000),
+      ),
+    );
+    try {
+      return this.asSite(await this.referenceStart);
+    } catch (err) {
+      this.referenceStart = undefined;
+      throw err;
+    }
+  }
+
+  async releaseReference(): Promise<void> {
+    const started = this.referenceStart;
+    this.referenceStart = undefined;
+    const c = await started?.catch(() => undefined);
+    if (c) await this.stopContainer(c);
+  }
+
+  private asSite(c: StartedTestContainer): SiteContainer {
+    return siteContainer(c.getIpAddress(this.networkName), false, () => c.logs());
+  }
+
+  /** See ContainerSite.beforeProxyUse. */
   beforeProxyUse(barrier: () => Promise<void>): void {
     this.barriers.push(barrier);
   }
@@ -108,7 +143,8 @@ export class DockerRun {
   /** Removes every container and the network; safe to call twice. */
   async dispose(): Promise<void> {
     await Promise.all([...this.containers].map((c) => this.stopContainer(c)));
-    this.agent = undefined;
+    this.agentStarted = undefined;
+    this.referenceStart = undefined;
     await this.network?.stop().catch(() => {});
     this.network = undefined;
     // Whatever the async path missed (a container stuck in Created, a failed start).

@@ -1,25 +1,28 @@
-import type { StartedTestContainer } from 'testcontainers';
 import type { InstrumentedUpstreamApi } from '../api';
 import type { Timeline } from '../timeline/timeline';
 import { AgentClient } from '../upstream/agent_client';
 import type { RemoteUpstream } from '../upstream/remote_upstream';
 import type { Reply } from '../upstream/script';
-import { AGENT_CONTROL_PORT, type DockerRun } from './docker_run';
+import type { ContainerSite, SiteContainer } from './container_site';
+import { AGENT_CONTROL_PORT } from './docker_run';
 
 /**
- * Upstreams of a docker-hosted run: all live in the run's agent container, each on a fresh ephemeral port, so a
+ * Upstreams of a docker-hosted run: all live in the site's agent container, each on a fresh ephemeral port, so a
  * scenario gets fresh upstreams without a container start. Each scenario's timeline gets its own control
  * connection (the agent streams every event to every controller; one per scenario keeps them apart). The proxy
- * reaches an upstream at the agent's address on the run network; the harness talks to the agent through its
- * control port mapped to the host, and the agent's event times are comparable (containers share the kernel's
- * CLOCK_MONOTONIC).
+ * reaches an upstream at the agent's address on the shared network, and so does the harness its control port;
+ * the agent's event times are comparable (containers share the kernel's CLOCK_MONOTONIC).
+ * In an agent that others share (a compose stack), `namespace` prefixes the names the agent knows them by.
  */
 export class DockerUpstreams {
   private current?: { timeline: Timeline; client: AgentClient; upstreams: Set<RemoteUpstream> };
-  private agent?: StartedTestContainer;
+  private agent?: SiteContainer;
 
-  constructor(private readonly run: DockerRun) {
-    run.beforeProxyUse(() => this.sync());
+  constructor(
+    private readonly site: ContainerSite,
+    private readonly opts: { namespace?: string } = {},
+  ) {
+    site.beforeProxyUse(() => this.sync());
   }
 
   /**
@@ -40,9 +43,9 @@ export class DockerUpstreams {
     opts: { reply?: Reply | Reply[] } = {},
   ): Promise<InstrumentedUpstreamApi> {
     const client = await this.clientFor(timeline);
-    const agent = this.agent as StartedTestContainer;
+    const agent = this.agent as SiteContainer;
     // By IP, not alias: every proxy can use it (some resolve names only at start-up, some not at all).
-    const u = await client.start(name, { reply: opts.reply, advertiseHost: agent.getIpAddress(this.run.networkName) });
+    const u = await client.start(name, { reply: opts.reply, advertiseHost: agent.address });
     this.current?.upstreams.add(u);
     return u;
   }
@@ -52,9 +55,9 @@ export class DockerUpstreams {
     // A new timeline is a new scenario: close what the previous one left open (names are reused), and its
     // controller, which has nothing more to hear.
     await this.closeCurrent();
-    this.agent = await this.run.agentContainer();
-    const control = this.run.reach(this.agent, AGENT_CONTROL_PORT);
-    const client = await AgentClient.connect(control.host, control.port, timeline);
+    this.agent = await this.site.agent();
+    const control = this.agent.reach(AGENT_CONTROL_PORT);
+    const client = await AgentClient.connect(control.host, control.port, timeline, { namespace: this.opts.namespace });
     this.current = { timeline, client, upstreams: new Set() };
     return client;
   }

@@ -1,5 +1,3 @@
-import type { StartedTestContainer } from 'testcontainers';
-import { Wait } from 'testcontainers';
 import type { Capability, ProxyAdapter, ProxyEndpoint, ProxyInfo } from '../adapters/adapter';
 import { AdminClient } from '../adapters/admin_client';
 import { ALL_CAPABILITIES } from '../adapters/reference_adapter';
@@ -8,14 +6,14 @@ import type { Topology } from '../adapters/topology';
 import { traceToTimeline } from '../adapters/trace_mapping';
 import type { TimelineEvent } from '../timeline/event';
 import { ContainerLogs } from './container_logs';
-import type { DockerRun } from './docker_run';
+import type { ContainerSite, SiteContainer } from './container_site';
+import { REFERENCE_ADMIN_PORT } from './docker_run';
 
-/** The reference's admin port inside its container (docker/reference/Dockerfile). */
-export const REFERENCE_ADMIN_PORT = 9901;
+export { REFERENCE_ADMIN_PORT };
 
 /**
  * Renders a topology for the reference in a container: the same config as locally, but the listener on all
- * addresses of the container (the client connects from the host, over the run network).
+ * addresses of the container (the client connects from the host, over the shared network).
  */
 export function renderContainerReferenceConfig(topology: Topology): ReturnType<typeof renderReferenceConfig> {
   const config = renderReferenceConfig(topology);
@@ -23,40 +21,49 @@ export function renderContainerReferenceConfig(topology: Topology): ReturnType<t
 }
 
 /**
- * The reference proxy in a container on the run network, one container per run, reconfigured per scenario
- * through its admin API (mapped to the host): POST /config, /ready, /trace, as the local ReferenceAdapter does.
- * The client reaches the listener at the container's address on the run network (the host is attached to it):
- * no port mapping, whose userland proxy would add a TCP hop of its own between client and proxy.
+ * The reference proxy in a container (one per run: started by a DockerRun, or a compose stack's `proxy` service),
+ * reconfigured per scenario through its admin API: POST /config, /ready, /trace, as the local ReferenceAdapter
+ * does. The harness reaches the admin API and the scenario's listener at the container's address on the shared
+ * network (the host is attached to it): no port mapping, whose userland proxy would add a TCP hop of its own.
+ * A shared container (compose) gets the configuration it had before the run back at stop().
  */
 export class ReferenceContainerAdapter implements ProxyAdapter {
   readonly name = 'reference';
   readonly capabilities: ReadonlySet<Capability> = new Set(ALL_CAPABILITIES);
-  private container?: StartedTestContainer;
+  private container?: SiteContainer;
   private admin?: AdminClient;
+  /** The shared container's configuration before the run (GET /config_dump), put back at stop(). */
+  private original?: string;
   private readonly output = new ContainerLogs();
 
   constructor(
-    private readonly run: DockerRun,
+    private readonly site: ContainerSite,
     private readonly readyTimeoutMs = 10_000,
   ) {}
 
+  private get who(): string {
+    return `reference (${this.site.label})`;
+  }
+
   async start(): Promise<void> {
     if (this.container) return;
-    await this.run.start();
-    const c = this.run
-      .container('reference', 'proxy')
-      .withExposedPorts(REFERENCE_ADMIN_PORT)
-      .withWaitStrategy(Wait.forLogMessage(/admin on/))
-      .withStartupTimeout(30_000);
-    this.container = await this.run.startContainer(c);
-    await this.output.follow(this.container);
-    const admin = this.run.reach(this.container, REFERENCE_ADMIN_PORT);
-    this.admin = new AdminClient(admin.host, admin.port);
+    const c = await this.site.reference();
+    await c.follow((text) => this.output.append(text));
+    const addr = c.reach(REFERENCE_ADMIN_PORT);
+    const admin = new AdminClient(addr.host, addr.port);
+    if (c.shared) {
+      const dump = await admin.request('GET', '/config_dump');
+      if (dump.status !== 200)
+        throw new Error(`${this.who}: GET /config_dump answered ${dump.status}, expected 200: ${dump.body.trim()}`);
+      this.original = dump.body;
+    }
+    this.container = c;
+    this.admin = admin;
   }
 
   async configure(topology: Topology): Promise<ProxyEndpoint> {
     await this.start();
-    await this.run.settle();
+    await this.site.settle();
     const admin = this.requireAdmin();
     this.output.clear();
     const listeners = await admin.postConfig(renderContainerReferenceConfig(topology)).catch((err: Error) => {
@@ -67,13 +74,13 @@ export class ReferenceContainerAdapter implements ProxyAdapter {
     });
     await admin.trace(true);
     const l = listeners[0];
-    if (!l) throw new Error('reference (docker): POST /config bound no listener');
-    return { host: (this.container as StartedTestContainer).getIpAddress(this.run.networkName), port: l.port };
+    if (!l) throw new Error(`${this.who}: POST /config bound no listener`);
+    return (this.container as SiteContainer).reach(l.port);
   }
 
   /** Also the point where the harness judges the scenario: the agent's events are brought up to date first. */
   async trace(): Promise<TimelineEvent[]> {
-    await this.run.settle();
+    await this.site.settle();
     return (await this.requireAdmin().trace(true)).map(traceToTimeline);
   }
 
@@ -91,14 +98,26 @@ export class ReferenceContainerAdapter implements ProxyAdapter {
   }
 
   async stop(): Promise<void> {
-    const c = this.container;
+    const admin = this.admin;
+    const original = this.original;
     this.container = undefined;
     this.admin = undefined;
-    if (c) await this.run.stopContainer(c);
+    this.original = undefined;
+    try {
+      if (admin && original !== undefined) {
+        const r = await admin.request('POST', '/config', original, 'application/json');
+        if (r.status !== 200)
+          throw new Error(
+            `${this.who}: putting back the configuration from before the run: POST /config answered ${r.status}, expected 200: ${r.body.trim()}`,
+          );
+      }
+    } finally {
+      await this.site.releaseReference();
+    }
   }
 
   private requireAdmin(): AdminClient {
-    if (!this.admin) throw new Error('reference (docker): start() first');
+    if (!this.admin) throw new Error(`${this.who}: start() first`);
     return this.admin;
   }
 
