@@ -1,17 +1,19 @@
 /**
- * Where a run's proxy and upstreams live: 'local' (processes on this machine, the default) or 'docker' (the proxy
- * and the upstream agent in containers on a network of the run's own; harness/docker/). The steps ask the
- * environment for upstreams and the adapter instead of constructing them, so the same features run in both.
- * The CLI sets CONFORMANCE_ENV from --env.
+ * Where a run's proxy and upstreams live: 'local' (processes on this machine, the default), 'docker' (the proxy
+ * and the upstream agent in containers on a network of the run's own; harness/docker/) or 'compose' (the running
+ * docker-compose.yml stack, which the run attaches to and leaves as it found it). The steps ask the environment
+ * for upstreams and the adapter instead of constructing them, so the same features run in all three.
+ * The CLI sets CONFORMANCE_ENV from --env and CONFORMANCE_COMPOSE_PROJECT from --compose-project.
  */
 import type { ProxyAdapter } from './adapters/adapter';
 import { createAdapter } from './adapters/index';
 import type { InstrumentedUpstreamApi } from './api';
+import { COMPOSE_PROJECT_ENV, type EnvironmentKind, environmentKind } from './environment_kind';
 import type { Timeline } from './timeline/timeline';
 import { InstrumentedUpstream } from './upstream/instrumented_upstream';
 import type { Reply } from './upstream/script';
 
-export type EnvironmentKind = 'local' | 'docker';
+export { COMPOSE_PROJECT_ENV, ENVIRONMENT_KINDS, type EnvironmentKind, environmentKind } from './environment_kind';
 
 export interface UpstreamOptions {
   reply?: Reply | Reply[];
@@ -25,13 +27,6 @@ export interface Environment {
   createAdapter(target: string): ProxyAdapter;
   /** Removes what the environment created (containers, network); the adapter is stopped by its owner first. */
   dispose(): Promise<void>;
-}
-
-/** Parses CONFORMANCE_ENV (unset = local); anything else is an error naming the variable. */
-export function environmentKind(value: string | undefined): EnvironmentKind {
-  if (value === undefined || value === '' || value === 'local') return 'local';
-  if (value === 'docker') return 'docker';
-  throw new Error(`CONFORMANCE_ENV=${JSON.stringify(value)}: expected local or docker`);
 }
 
 class LocalEnvironment implements Environment {
@@ -50,7 +45,11 @@ class LocalEnvironment implements Environment {
 
 export function createEnvironment(kind: EnvironmentKind): Environment {
   if (kind === 'local') return new LocalEnvironment();
-  // Loaded only for docker: testcontainers is heavy to import, and local runs must not depend on it.
+  // Loaded only for docker and compose: testcontainers is heavy to import, and local runs must not depend on it.
+  if (kind === 'compose') {
+    const compose = require('./docker/compose_environment') as typeof import('./docker/compose_environment');
+    return new compose.ComposeEnvironment(process.env[COMPOSE_PROJECT_ENV] || undefined);
+  }
   const docker = require('./docker/docker_environment') as typeof import('./docker/docker_environment');
   return new docker.DockerEnvironment();
 }

@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { Writable } from 'node:stream';
 import { loadConfiguration, runCucumber } from '@cucumber/cucumber/api';
 import type { Envelope } from '@cucumber/messages';
+import { COMPOSE_PROJECT_ENV } from '../environment_kind';
 import { buildConformanceReport, writeConformanceReport } from '../report/conformance_report';
 import { loadScenarios } from '../report/feature_catalog';
 import { readImplementationInfo } from '../report/implementation_info';
@@ -56,10 +57,15 @@ export async function main(argv: readonly string[], io: CliIo = {}): Promise<num
     const status = await prepareDocker(options.target, errOut);
     if (status !== 0) return status;
   }
+  if (options.env === 'compose' && !options.dryRun) {
+    const status = await checkComposeStack(options.composeProject, errOut);
+    if (status !== 0) return status;
+  }
   const reportDir = path.resolve(ROOT, options.reportDir);
   // Steps (also in parallel workers, which inherit the environment) read these.
   process.env.CONFORMANCE_TARGET = options.target;
   process.env.CONFORMANCE_ENV = options.env;
+  process.env[COMPOSE_PROJECT_ENV] = options.composeProject;
   process.env.CONFORMANCE_REPORT_DIR = reportDir;
 
   let runConfiguration: Awaited<ReturnType<typeof loadConfiguration>>['runConfiguration'];
@@ -156,7 +162,8 @@ export async function main(argv: readonly string[], io: CliIo = {}): Promise<num
     implementation,
     suite: suiteInfo(SUITE_ROOT),
     date: new Date().toISOString(),
-    mode: options.env,
+    // The report knows local and docker; a compose stack is docker-hosted (reproduce names --env compose).
+    mode: options.env === 'local' ? 'local' : 'docker',
     target: options.target,
     tags: options.tags,
     reproduce: reproduceCommand(options),
@@ -202,6 +209,32 @@ async function prepareDocker(target: string, errOut: Writable): Promise<number> 
     );
   } catch (err) {
     errOut.write(`conformance: --env docker: ${(err as Error).message}\n`);
+    return 2;
+  }
+  return 0;
+}
+
+/**
+ * `--env compose`: stops at once (exit 2) without an engine or when the stack is not up (not there, not
+ * running, or its containers not reachable from this host), saying which command brings it up.
+ */
+async function checkComposeStack(project: string, errOut: Writable): Promise<number> {
+  // Loaded only for compose runs, as for docker.
+  const docker = await import('../docker/index');
+  const endpoint = docker.dockerEndpoint();
+  const why = await docker.probeEngine(endpoint);
+  if (why !== undefined) {
+    errOut.write(`conformance: ${docker.noEngineMessage(endpoint, why)}\n`);
+    return 2;
+  }
+  try {
+    const { ComposeStack } = await import('../docker/compose_stack');
+    const stack = await new ComposeStack(project).locate();
+    errOut.write(
+      `conformance: compose project ${project}: proxy ${stack.proxy.address}, agent ${stack.agent.address} on ${stack.network}\n`,
+    );
+  } catch (err) {
+    errOut.write(`conformance: --env compose: ${(err as Error).message}\n`);
     return 2;
   }
   return 0;

@@ -1,9 +1,17 @@
 import parseTagExpression from '@cucumber/tag-expressions';
+import {
+  composeProjectProblem,
+  DEFAULT_COMPOSE_PROJECT,
+  ENVIRONMENT_KINDS,
+  type EnvironmentKind,
+} from '../environment_kind';
 
 /** Command-line options of `npm run conformance -- [options]`. */
 export interface ConformanceOptions {
   target: string;
-  env: 'local' | 'docker';
+  env: EnvironmentKind;
+  /** The compose project `--env compose` attaches to. */
+  composeProject: string;
   tags: string;
   failFast: boolean;
   parallel: number;
@@ -22,8 +30,13 @@ reports (Cucumber HTML, JSON, JUnit XML, message NDJSON, conformance-report.json
 
 Options:
   --target NAME      proxy adapter to test (default: reference); steps see it as CONFORMANCE_TARGET
-  --env local|docker where the target runs (default: local); docker: the proxy and the upstream agent in
-                     containers on a network of the run's own (targets reference, nginx; needs a Docker engine)
+  --env local|docker|compose
+                     where the target runs (default: local); docker: the proxy and the upstream agent in
+                     containers on a network of the run's own (targets reference, nginx; needs a Docker engine);
+                     compose: the running docker-compose.yml stack, left as found (target reference only;
+                     --parallel 0 or 1: the stack has one proxy configuration)
+  --compose-project NAME
+                     the compose project --env compose attaches to (default: h1pc)
   --tags EXPR        Cucumber tag expression, e.g. '@core and not @stage-4'
   --fail-fast        stop at the first failing scenario
   --parallel N       run scenarios in N worker processes (default: 0, in this process)
@@ -34,13 +47,14 @@ Options:
 Exit status: 0 when every selected scenario passed or is not supported by the target; 1 when any failed, was
 skipped, or has undefined, ambiguous or pending steps; 2 for a bad command line or configuration.`;
 
-const WITH_VALUE = new Set(['--target', '--env', '--tags', '--parallel', '--report-dir']);
+const WITH_VALUE = new Set(['--target', '--env', '--compose-project', '--tags', '--parallel', '--report-dir']);
 const FLAGS = new Set(['--fail-fast', '--dry-run', '--help', '-h']);
 
 export function parseOptions(argv: readonly string[]): ConformanceOptions {
   const o: ConformanceOptions = {
     target: 'reference',
     env: 'local',
+    composeProject: DEFAULT_COMPOSE_PROJECT,
     tags: '',
     failFast: false,
     parallel: 0,
@@ -48,6 +62,7 @@ export function parseOptions(argv: readonly string[]): ConformanceOptions {
     reportDir: 'reports',
     help: false,
   };
+  let composeProjectGiven = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const eq = arg.startsWith('--') ? arg.indexOf('=') : -1;
@@ -83,9 +98,19 @@ export function parseOptions(argv: readonly string[]): ConformanceOptions {
         o.target = value;
         break;
       case '--env':
-        if (value !== 'local' && value !== 'docker')
-          throw new UsageError(`--env ${JSON.stringify(value)}: expected local or docker`);
-        o.env = value;
+        {
+          const kind = ENVIRONMENT_KINDS.find((k) => k === value);
+          if (!kind) throw new UsageError(`--env ${JSON.stringify(value)}: expected ${ENVIRONMENT_KINDS.join(', ')}`);
+          o.env = kind;
+        }
+        break;
+      case '--compose-project':
+        {
+          const bad = composeProjectProblem(value);
+          if (bad) throw new UsageError(`--compose-project ${JSON.stringify(value)}: ${bad}`);
+        }
+        o.composeProject = value;
+        composeProjectGiven = true;
         break;
       case '--tags':
         try {
@@ -105,12 +130,25 @@ export function parseOptions(argv: readonly string[]): ConformanceOptions {
         break;
     }
   }
+  if (o.env === 'compose') {
+    if (o.target !== 'reference')
+      throw new UsageError(
+        `--env compose: the compose stack runs the reference only, not --target ${o.target}; use --env docker or --env local`,
+      );
+    // One proxy, one admin configuration: two workers would reconfigure it under each other's scenarios.
+    if (o.parallel > 1)
+      throw new UsageError(
+        `--env compose: --parallel ${o.parallel} is not supported (the stack has one reference, reconfigured per scenario); use --parallel 0 or 1, or --env docker for parallel runs`,
+      );
+  } else if (composeProjectGiven) throw new UsageError('--compose-project needs --env compose');
   return o;
 }
 
 /** The command line that reproduces a run (for the report). */
 export function reproduceCommand(o: ConformanceOptions): string {
   const parts = ['npm run conformance --', '--target', o.target, '--env', o.env];
+  if (o.env === 'compose' && o.composeProject !== DEFAULT_COMPOSE_PROJECT)
+    parts.push('--compose-project', o.composeProject);
   if (o.tags !== '') parts.push('--tags', shellQuote(o.tags));
   return parts.join(' ');
 }

@@ -130,9 +130,15 @@ describe('npm run conformance', () => {
     const bad = await run(['--paralel', '2']);
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /unknown option --paralel/);
-    const docker = await run(['--env', 'docker', '--target', 'haproxy']);
+    const docker = await run(['--env', 'docker', '--target', 'no-such-proxy']);
     assert.equal(docker.code, 2);
-    assert.match(docker.stderr, /--env docker: no container image for target "haproxy"/);
+    assert.match(docker.stderr, /--env docker: no container image for target "no-such-proxy"/);
+    const compose = await run(['--env', 'compose', '--target', 'nginx']);
+    assert.equal(compose.code, 2);
+    assert.match(compose.stderr, /--env compose: the compose stack runs the reference only, not --target nginx/);
+    const parallel = await run(['--env', 'compose', '--parallel', '4']);
+    assert.equal(parallel.code, 2);
+    assert.match(parallel.stderr, /--env compose: --parallel 4 is not supported/);
     const help = await run(['--help']);
     assert.equal(help.code, 0);
     assert.match(help.stdout, /Usage: npm run conformance -- \[options\]/);

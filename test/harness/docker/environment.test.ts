@@ -3,6 +3,8 @@ import * as net from 'node:net';
 import { Writable } from 'node:stream';
 import { describe, it } from 'node:test';
 import { main } from '../../../harness/cli/conformance';
+import type { ComposeEnvironment } from '../../../harness/docker/compose_environment';
+import { dockerEndpoint, noEngineMessage, probeEngine } from '../../../harness/docker/engine';
 import { createEnvironment, environmentKind } from '../../../harness/environment';
 import { Timeline } from '../../../harness/timeline/timeline';
 
@@ -22,7 +24,8 @@ describe('environment', () => {
     assert.equal(environmentKind(undefined), 'local');
     assert.equal(environmentKind('local'), 'local');
     assert.equal(environmentKind('docker'), 'docker');
-    assert.throws(() => environmentKind('k8s'), /CONFORMANCE_ENV="k8s": expected local or docker/);
+    assert.equal(environmentKind('compose'), 'compose');
+    assert.throws(() => environmentKind('k8s'), /CONFORMANCE_ENV="k8s": expected local, docker, compose/);
   });
 
   it('local: upstreams are local processes the timeline hears', async () => {
@@ -45,9 +48,57 @@ describe('environment', () => {
   it('docker: a target without a container image is refused by name', () => {
     const env = createEnvironment('docker');
     assert.throws(
-      () => env.createAdapter('haproxy'),
-      /no docker adapter for target "haproxy"; docker targets: reference, nginx/,
+      () => env.createAdapter('no-such-proxy'),
+      /no docker adapter for target "no-such-proxy"; docker targets: reference, nginx/,
     );
+  });
+
+  it('compose: only the reference, on the project CONFORMANCE_COMPOSE_PROJECT names', () => {
+    const saved = process.env.CONFORMANCE_COMPOSE_PROJECT;
+    process.env.CONFORMANCE_COMPOSE_PROJECT = 'other-stack';
+    try {
+      const env = createEnvironment('compose') as ComposeEnvironment;
+      assert.equal(env.kind, 'compose');
+      assert.equal(env.stack.project, 'other-stack');
+      assert.equal(env.createAdapter('reference').name, 'reference');
+      assert.throws(
+        () => env.createAdapter('nginx'),
+        /--env compose: the compose stack runs reference only, not "nginx"; use --env docker or --env local/,
+      );
+    } finally {
+      if (saved === undefined) delete process.env.CONFORMANCE_COMPOSE_PROJECT;
+      else process.env.CONFORMANCE_COMPOSE_PROJECT = saved;
+    }
+  });
+
+  it('--env compose without an engine stops at once with exit status 2', async () => {
+    const saved = process.env.DOCKER_HOST;
+    process.env.DOCKER_HOST = 'unix:///nonexistent/h1pc-test-docker.sock';
+    const out = sink();
+    const err = sink();
+    try {
+      assert.equal(await main(['--env', 'compose'], { out, err }), 2);
+      assert.match(err.text, /no Docker engine reachable at unix:\/\/\/nonexistent\/h1pc-test-docker\.sock/);
+    } finally {
+      if (saved === undefined) delete process.env.DOCKER_HOST;
+      else process.env.DOCKER_HOST = saved;
+    }
+  });
+
+  it('--env compose on a project that is not up stops at once with exit status 2 and the command that brings it up', async (t) => {
+    const why = await probeEngine();
+    if (why !== undefined) return t.skip(noEngineMessage(dockerEndpoint(), why));
+    const out = sink();
+    const err = sink();
+    const started = Date.now();
+    const code = await main(['--env', 'compose', '--compose-project', 'h1pc-never-up-test'], { out, err });
+    assert.equal(code, 2);
+    assert.match(
+      err.text,
+      /compose project "h1pc-never-up-test" is not up: no container with labels com\.docker\.compose\.project=h1pc-never-up-test, com\.docker\.compose\.service=proxy .*bring it up with: bash scripts\/docker-base\.sh && H1PC_NODE_BASE=h1pc-base-node:local docker compose -p h1pc-never-up-test up -d --build/,
+    );
+    assert.ok(Date.now() - started < 10_000, 'answers at once');
+    assert.equal(out.text, '');
   });
 
   it('--env docker without an engine stops at once with exit status 2 and says what to do', async () => {
