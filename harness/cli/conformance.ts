@@ -163,7 +163,7 @@ export async function main(argv: readonly string[], io: CliIo = {}): Promise<num
     suite: suiteInfo(SUITE_ROOT),
     date: new Date().toISOString(),
     // The report knows local and docker; a compose stack is docker-hosted (reproduce names --env compose).
-    mode: options.env === 'local' ? 'local' : 'docker',
+    mode: options.env,
     target: options.target,
     tags: options.tags,
     reproduce: reproduceCommand(options),

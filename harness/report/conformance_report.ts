@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import type { Envelope } from '@cucumber/messages';
 import { stringify } from 'yaml';
 import type { ProxyInfo } from '../adapters/adapter';
+import type { EnvironmentKind } from '../environment_kind';
 import { INVARIANTS } from '../invariants';
 import { resultsFromEnvelopes, type ScenarioResult } from './run_results';
 import { PROFILE_TAGS, STAGE_TAGS, type Statistics, statistics, withTag } from './summary';
@@ -25,7 +26,7 @@ export interface ConformanceReport {
   implementation: ProxyInfo;
   suite: { name: string; version: string };
   date: string;
-  mode: 'local' | 'docker';
+  mode: EnvironmentKind;
   target: string;
   /** Tag expression the run was limited to ('' for all). */
   tags: string;
@@ -40,7 +41,7 @@ export interface ReportMeta {
   implementation: ProxyInfo;
   suite: { name: string; version: string };
   date: string;
-  mode: 'local' | 'docker';
+  mode: EnvironmentKind;
   target: string;
   tags: string;
   reproduce: string;
