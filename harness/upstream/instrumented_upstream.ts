@@ -1,7 +1,7 @@
-import { EventEmitter } from 'node:events';
 import * as net from 'node:net';
 import type { InstrumentedUpstreamApi } from '../api';
 import type { Timeline } from '../timeline/timeline';
+import { RecordWaits } from './record_waits';
 import { validateReplies } from './reply_schema';
 import type { RequestRecord } from './request_parser';
 import type { Reply } from './script';
@@ -26,7 +26,7 @@ export class InstrumentedUpstream implements InstrumentedUpstreamApi, UpstreamHo
   private scripts: Reply[];
   private used = 0;
   private paused = false;
-  private readonly emitter = new EventEmitter();
+  private readonly waits: RecordWaits<UpstreamConnection>;
 
   private constructor(
     readonly name: string,
@@ -36,7 +36,7 @@ export class InstrumentedUpstream implements InstrumentedUpstreamApi, UpstreamHo
     readonly port: number,
   ) {
     this.scripts = [{ status: 200, body: name }];
-    this.emitter.setMaxListeners(0);
+    this.waits = new RecordWaits(this, `upstream ${name}`, () => timeline.format({ lastN: 15 }));
     server.on('connection', (socket) => this.onConnection(socket));
   }
 
@@ -101,37 +101,15 @@ export class InstrumentedUpstream implements InstrumentedUpstreamApi, UpstreamHo
   }
 
   waitForRequests(count: number, timeoutMs: number): Promise<RequestRecord[]> {
-    return this.waitUntil(
-      () => {
-        const done = this.requests.filter((r) => r.complete);
-        return done.length >= count ? done : undefined;
-      },
-      timeoutMs,
-      () =>
-        `${count} complete request(s) (saw ${this.requests.filter((r) => r.complete).length} complete, ${this.requests.length} started)`,
-    );
+    return this.waits.requests(count, timeoutMs);
   }
 
   waitForConnections(count: number, timeoutMs: number): Promise<UpstreamConnection[]> {
-    return this.waitUntil(
-      () => (this.connections.length >= count ? [...this.connections] : undefined),
-      timeoutMs,
-      () => `${count} connection(s) (saw ${this.connections.length})`,
-    );
+    return this.waits.connections(count, timeoutMs);
   }
 
   waitForClose(connId: string, timeoutMs: number): Promise<UpstreamConnection> {
-    return this.waitUntil(
-      () => {
-        const c = this.connections.find((x) => x.id === connId);
-        return c?.tClosed !== undefined ? c : undefined;
-      },
-      timeoutMs,
-      () =>
-        this.connections.some((x) => x.id === connId)
-          ? `connection ${connId} to close`
-          : `connection ${connId} to close (no such connection; have ${this.connections.map((c) => c.id).join(', ') || 'none'})`,
-    );
+    return this.waits.close(connId, timeoutMs);
   }
 
   async close(): Promise<void> {
@@ -145,7 +123,7 @@ export class InstrumentedUpstream implements InstrumentedUpstreamApi, UpstreamHo
   }
 
   changed(): void {
-    this.emitter.emit('changed');
+    this.waits.changed();
   }
 
   private onConnection(socket: net.Socket): void {
@@ -161,30 +139,5 @@ export class InstrumentedUpstream implements InstrumentedUpstreamApi, UpstreamHo
     if (next.abort?.at === 'on-accept') this.used++;
     conn.start(next);
     this.changed();
-  }
-
-  /** Resolves with the first non-undefined value of `probe`, re-checked on every change; rejects on timeout. */
-  private waitUntil<T>(probe: () => T | undefined, timeoutMs: number, what: () => string): Promise<T> {
-    const now = probe();
-    if (now !== undefined) return Promise.resolve(now);
-    return new Promise((resolve, reject) => {
-      const check = () => {
-        const v = probe();
-        if (v === undefined) return;
-        clearTimeout(timer);
-        this.emitter.off('changed', check);
-        resolve(v);
-      };
-      const timer = setTimeout(() => {
-        this.emitter.off('changed', check);
-        reject(
-          new Error(
-            `upstream ${this.name}: timed out after ${timeoutMs} ms waiting for ${what()}; last events:\n` +
-              this.timeline.format({ lastN: 15 }),
-          ),
-        );
-      }, timeoutMs);
-      this.emitter.on('changed', check);
-    });
   }
 }

@@ -1,7 +1,7 @@
-import { EventEmitter } from 'node:events';
 import type { InstrumentedUpstreamApi } from '../api';
 import type { TimelineEvent } from '../timeline/event';
 import type { AgentClient } from './agent_client';
+import { RecordWaits } from './record_waits';
 import { validateReplies } from './reply_schema';
 import { LenientRequestParser, type RequestRecord } from './request_parser';
 import type { Reply, UpstreamConnectionRecord } from './script';
@@ -53,7 +53,7 @@ export class RemoteUpstream implements InstrumentedUpstreamApi {
   readonly requests: RequestRecord[] = [];
   host = '';
   port = 0;
-  private readonly emitter = new EventEmitter();
+  private readonly waits: RecordWaits<MirroredConnection>;
   private inFlight: Array<Promise<unknown>> = [];
   private failures: string[] = [];
 
@@ -61,7 +61,7 @@ export class RemoteUpstream implements InstrumentedUpstreamApi {
     private readonly agent: AgentClient,
     readonly name: string,
   ) {
-    this.emitter.setMaxListeners(0);
+    this.waits = new RecordWaits(this, `upstream ${name} (agent)`, () => agent.timeline.format({ lastN: 15 }));
   }
 
   /** Set by AgentClient once the agent reported the listening address. */
@@ -105,33 +105,15 @@ export class RemoteUpstream implements InstrumentedUpstreamApi {
   }
 
   waitForRequests(count: number, timeoutMs: number): Promise<RequestRecord[]> {
-    return this.waitUntil(
-      () => {
-        const done = this.requests.filter((r) => r.complete);
-        return done.length >= count ? done : undefined;
-      },
-      timeoutMs,
-      () => `${count} complete request(s) (saw ${this.requests.filter((r) => r.complete).length})`,
-    );
+    return this.waits.requests(count, timeoutMs);
   }
 
   waitForConnections(count: number, timeoutMs: number): Promise<MirroredConnection[]> {
-    return this.waitUntil(
-      () => (this.connections.length >= count ? [...this.connections] : undefined),
-      timeoutMs,
-      () => `${count} connection(s) (saw ${this.connections.length})`,
-    );
+    return this.waits.connections(count, timeoutMs);
   }
 
   waitForClose(connId: string, timeoutMs: number): Promise<MirroredConnection> {
-    return this.waitUntil(
-      () => {
-        const c = this.connections.find((x) => x.id === connId);
-        return c?.tClosed !== undefined ? c : undefined;
-      },
-      timeoutMs,
-      () => `connection ${connId} to close`,
-    );
+    return this.waits.close(connId, timeoutMs);
   }
 
   async close(): Promise<void> {
@@ -155,7 +137,7 @@ export class RemoteUpstream implements InstrumentedUpstreamApi {
         c.closeHow = d.how === 'rst' ? 'rst' : 'fin';
       }
     }
-    this.emitter.emit('changed');
+    this.waits.changed();
   }
 
   private track(p: Promise<unknown>): void {
@@ -164,29 +146,5 @@ export class RemoteUpstream implements InstrumentedUpstreamApi {
         this.failures.push(err.message);
       }),
     );
-  }
-
-  private waitUntil<T>(probe: () => T | undefined, timeoutMs: number, what: () => string): Promise<T> {
-    const now = probe();
-    if (now !== undefined) return Promise.resolve(now);
-    return new Promise((resolve, reject) => {
-      const check = () => {
-        const v = probe();
-        if (v === undefined) return;
-        clearTimeout(timer);
-        this.emitter.off('changed', check);
-        resolve(v);
-      };
-      const timer = setTimeout(() => {
-        this.emitter.off('changed', check);
-        reject(
-          new Error(
-            `upstream ${this.name} (agent): timed out after ${timeoutMs} ms waiting for ${what()}; last events:\n` +
-              this.agent.timeline.format({ lastN: 15 }),
-          ),
-        );
-      }, timeoutMs);
-      this.emitter.on('changed', check);
-    });
   }
 }
