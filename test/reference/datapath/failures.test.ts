@@ -1,52 +1,21 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { test } from 'node:test';
-import type { ClusterConfig, Route } from '../../../reference/config/config';
 import {
   closedPort,
   clusterConfig,
   get,
   headerValue,
+  oneResponse,
   parseResponses,
-  type RequestHandler,
   route,
   startProxy,
   TestClient,
-  type TestProxy,
-  TestUpstream,
   waitUntil,
+  withOneUpstream,
 } from './helpers';
 
 const RESET_BODY = 'upstream connect error or disconnect/reset before headers. reset reason: ';
-
-async function withUpstream(
-  handler: RequestHandler,
-  opts: { cluster?: Partial<ClusterConfig>; route?: Partial<Route> },
-  body: (proxy: TestProxy, upstream: TestUpstream) => Promise<void>,
-): Promise<void> {
-  const upstream = await new TestUpstream(handler).listen();
-  const proxy = await startProxy({
-    clusters: [clusterConfig('backend', [upstream.port], opts.cluster)],
-    routes: [route('/', 'backend', opts.route)],
-  });
-  try {
-    await body(proxy, upstream);
-  } finally {
-    await proxy.close();
-    await upstream.close();
-  }
-}
-
-async function oneResponse(proxy: TestProxy, request = get('/')) {
-  const client = await TestClient.connect(proxy.port);
-  try {
-    client.write(request);
-    const [res] = await client.responses(1);
-    return res;
-  } finally {
-    client.destroy();
-  }
-}
 
 test('connect failure -> 503 UF with the Envoy body', async () => {
   const port = await closedPort();
@@ -111,7 +80,7 @@ test('connect timeout -> 503 UF, upstream_cx_connect_timeout', {
 });
 
 test('upstream closes before response headers -> 503 UC', async () => {
-  await withUpstream(
+  await withOneUpstream(
     (_req, conn) => conn.socket.destroy(),
     {},
     async (proxy) => {
@@ -124,7 +93,7 @@ test('upstream closes before response headers -> 503 UC', async () => {
 });
 
 test('malformed upstream response -> 502 UPE', async () => {
-  await withUpstream(
+  await withOneUpstream(
     (_req, conn) => conn.socket.write('HTTP/1.1 2x0 Nope\r\n\r\n'),
     {},
     async (proxy, upstream) => {
@@ -139,7 +108,7 @@ test('malformed upstream response -> 502 UPE', async () => {
 });
 
 test('route timeout before response headers -> 504 UT, the upstream connection is closed', async () => {
-  await withUpstream(
+  await withOneUpstream(
     () => {},
     { route: { route: { cluster: 'backend', timeout_ms: 100 } } },
     async (proxy, upstream) => {
@@ -155,7 +124,7 @@ test('route timeout before response headers -> 504 UT, the upstream connection i
 });
 
 test('route timeout after response headers: the response is cut short and the connection closed', async () => {
-  await withUpstream(
+  await withOneUpstream(
     (_req, conn) => conn.socket.write('HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\npartial'),
     { route: { route: { cluster: 'backend', timeout_ms: 100 } } },
     async (proxy) => {
@@ -172,7 +141,7 @@ test('route timeout after response headers: the response is cut short and the co
 });
 
 test('upstream reset mid-body (Content-Length): fewer bytes than announced, then the connection closes', async () => {
-  await withUpstream(
+  await withOneUpstream(
     (_req, conn) => {
       conn.socket.write('HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\n0123456789', () => conn.socket.destroy());
     },
@@ -192,7 +161,7 @@ test('upstream reset mid-body (Content-Length): fewer bytes than announced, then
 });
 
 test('upstream reset mid-body (chunked): no terminal chunk, then the connection closes', async () => {
-  await withUpstream(
+  await withOneUpstream(
     (_req, conn) => {
       conn.socket.write('HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n5\r\nhello\r\n', () =>
         conn.socket.destroy(),
@@ -212,7 +181,7 @@ test('upstream reset mid-body (chunked): no terminal chunk, then the connection 
 });
 
 test('downstream disconnect mid-request resets the upstream request and closes its connection (DC)', async () => {
-  await withUpstream(
+  await withOneUpstream(
     () => {},
     {},
     async (proxy, upstream) => {
@@ -232,7 +201,7 @@ test('downstream disconnect mid-request resets the upstream request and closes i
 });
 
 test('downstream disconnect mid-response resets the upstream request and closes its connection (DC)', async () => {
-  await withUpstream(
+  await withOneUpstream(
     (_req, conn) => conn.socket.write('HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\nfirst part'),
     {},
     async (proxy, upstream) => {
@@ -253,7 +222,7 @@ test('downstream disconnect mid-response resets the upstream request and closes 
 
 test('downstream disconnect while waiting for the pool: the pending request is cancelled', async () => {
   const breakers = { max_connections: 1, max_pending_requests: 10, max_requests: 1024 };
-  await withUpstream(
+  await withOneUpstream(
     () => {},
     { cluster: { circuit_breakers: breakers } },
     async (proxy, upstream) => {

@@ -210,6 +210,49 @@ export async function startProxy(opts: ProxyOptions): Promise<TestProxy> {
   };
 }
 
+/** startProxy's options, plus overrides of the one cluster ('backend') and the one route ('/') to it. */
+export interface OneUpstreamOptions extends Partial<ProxyOptions> {
+  cluster?: Partial<ClusterConfig>;
+  route?: Partial<Route>;
+}
+
+/**
+ * Runs `body` with a proxy routing '/' to one upstream (a TestUpstream, or a handler to start one with), and always
+ * closes both: the set-up every data-path test file shares.
+ */
+export async function withOneUpstream(
+  upstream: TestUpstream | RequestHandler,
+  opts: OneUpstreamOptions,
+  body: (proxy: TestProxy, upstream: TestUpstream) => Promise<void>,
+): Promise<void> {
+  const u = upstream instanceof TestUpstream ? upstream : new TestUpstream(upstream);
+  await u.listen();
+  const { cluster, route: routeOver, ...rest } = opts;
+  const proxy = await startProxy({
+    clusters: [clusterConfig('backend', [u.port], cluster)],
+    routes: [route('/', 'backend', routeOver)],
+    ...rest,
+  });
+  try {
+    await body(proxy, u);
+  } finally {
+    await proxy.close();
+    await u.close();
+  }
+}
+
+/** One request on a fresh client connection; resolves with its response. */
+export async function oneResponse(proxy: TestProxy, request = get('/')): Promise<ParsedResponse> {
+  const client = await TestClient.connect(proxy.port);
+  try {
+    client.write(request);
+    const [res] = await client.responses(1);
+    return res;
+  } finally {
+    client.destroy();
+  }
+}
+
 // ---------- waiting ----------
 
 /** Polls `cond` every few ms until it holds; rejects with `what` after timeoutMs. */

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { ClusterConfig } from '../../../reference/config/config';
 import {
   clusterConfig,
   get,
   headerValue,
   okHandler,
+  oneResponse,
   type RequestHandler,
   route,
   startProxy,
@@ -13,43 +13,14 @@ import {
   type TestProxy,
   TestUpstream,
   waitUntil,
+  withOneUpstream,
 } from './helpers';
 
-async function withPool(
-  handler: RequestHandler,
-  cluster: Partial<ClusterConfig>,
-  body: (proxy: TestProxy, upstream: TestUpstream) => Promise<void>,
-): Promise<void> {
-  const upstream = await new TestUpstream(handler).listen();
-  const proxy = await startProxy({
-    clusters: [clusterConfig('backend', [upstream.port], cluster)],
-    routes: [route('/', 'backend')],
-  });
-  try {
-    await body(proxy, upstream);
-  } finally {
-    await proxy.close();
-    await upstream.close();
-  }
-}
-
-/** One request on a fresh client connection; resolves with the response. */
-async function fetchOnce(proxy: TestProxy, request = get('/')) {
-  const client = await TestClient.connect(proxy.port);
-  try {
-    client.write(request);
-    const [res] = await client.responses(1);
-    return res;
-  } finally {
-    client.destroy();
-  }
-}
-
 test('an idle keep-alive upstream connection is reused by the next request (pool_attach reused=true)', async () => {
-  await withPool(okHandler('ok'), {}, async (proxy, upstream) => {
-    await fetchOnce(proxy);
+  await withOneUpstream(okHandler('ok'), {}, async (proxy, upstream) => {
+    await oneResponse(proxy);
     await waitUntil(() => proxy.ctx.tracer.of('pool_release').length === 1, 'pool_release');
-    await fetchOnce(proxy);
+    await oneResponse(proxy);
     assert.equal(upstream.conns.length, 1);
     assert.equal(upstream.conns[0].requests.length, 2);
     const attach = proxy.ctx.tracer.of('pool_attach');
@@ -74,7 +45,7 @@ test('an idle keep-alive upstream connection is reused by the next request (pool
 /** Asserts the first upstream connection was closed by the proxy with `reason` and a second one served request 2. */
 async function assertNotReused(proxy: TestProxy, upstream: TestUpstream, reason: RegExp): Promise<void> {
   await waitUntil(() => upstream.conns[0]?.closed === true, 'the first upstream connection to close');
-  await fetchOnce(proxy);
+  await oneResponse(proxy);
   assert.equal(upstream.conns.length, 2, 'a new upstream connection for the second request');
   assert.deepEqual(
     proxy.ctx.tracer.of('pool_attach').map((e) => e.reused),
@@ -88,8 +59,8 @@ async function assertNotReused(proxy: TestProxy, upstream: TestUpstream, reason:
 }
 
 test('no reuse after a response with Connection: close', async () => {
-  await withPool(okHandler('ok', 'Connection: close\r\n'), {}, async (proxy, upstream) => {
-    const res = await fetchOnce(proxy);
+  await withOneUpstream(okHandler('ok', 'Connection: close\r\n'), {}, async (proxy, upstream) => {
+    const res = await oneResponse(proxy);
     assert.equal(headerValue(res.headers, 'connection'), undefined, 'the upstream Connection header is not forwarded');
     await assertNotReused(proxy, upstream, /not reusable/);
   });
@@ -97,8 +68,8 @@ test('no reuse after a response with Connection: close', async () => {
 
 test('no reuse after an HTTP/1.0 response without keep-alive', async () => {
   const handler: RequestHandler = (_req, conn) => conn.socket.write('HTTP/1.0 200 OK\r\ncontent-length: 2\r\n\r\nok');
-  await withPool(handler, {}, async (proxy, upstream) => {
-    const res = await fetchOnce(proxy);
+  await withOneUpstream(handler, {}, async (proxy, upstream) => {
+    const res = await oneResponse(proxy);
     assert.equal(res.body.toString(), 'ok');
     await assertNotReused(proxy, upstream, /not reusable/);
   });
@@ -109,8 +80,8 @@ test('a close-delimited response is forwarded whole (re-framed chunked) and its 
     conn.socket.write('HTTP/1.1 200 OK\r\n\r\nuntil-');
     conn.socket.end('close');
   };
-  await withPool(handler, {}, async (proxy, upstream) => {
-    const res = await fetchOnce(proxy);
+  await withOneUpstream(handler, {}, async (proxy, upstream) => {
+    const res = await oneResponse(proxy);
     assert.equal(res.body.toString(), 'until-close');
     assert.equal(headerValue(res.headers, 'transfer-encoding'), 'chunked');
     await assertNotReused(proxy, upstream, /remote close/);
@@ -140,12 +111,12 @@ test('a response completing before the request was fully sent: upstream reset, d
 });
 
 test('an idle pooled connection closed by the upstream is dropped; the next request opens a new one', async () => {
-  await withPool(okHandler('ok'), {}, async (proxy, upstream) => {
-    await fetchOnce(proxy);
+  await withOneUpstream(okHandler('ok'), {}, async (proxy, upstream) => {
+    await oneResponse(proxy);
     await waitUntil(() => proxy.ctx.tracer.of('pool_release').length === 1, 'pool_release');
     upstream.conns[0].socket.end();
     await waitUntil(() => proxy.ctx.tracer.of('upstream_close').length === 1, 'the proxy to see the close');
-    const res = await fetchOnce(proxy);
+    const res = await oneResponse(proxy);
     assert.equal(res.status, 200);
     assert.equal(upstream.conns.length, 2);
     assert.equal(proxy.ctx.stats.get('cluster.backend.upstream_cx_destroy'), 1);
@@ -154,8 +125,8 @@ test('an idle pooled connection closed by the upstream is dropped; the next requ
 });
 
 test('max_requests_per_connection closes a connection after that many requests', async () => {
-  await withPool(okHandler('ok'), { max_requests_per_connection: 1 }, async (proxy, upstream) => {
-    await fetchOnce(proxy);
+  await withOneUpstream(okHandler('ok'), { cluster: { max_requests_per_connection: 1 } }, async (proxy, upstream) => {
+    await oneResponse(proxy);
     await assertNotReused(proxy, upstream, /max requests per connection/);
   });
 });
@@ -166,7 +137,7 @@ test('circuit breakers: max_connections queues, max_pending_requests overflows w
     held.push(() => conn.socket.write('HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok'));
   };
   const breakers = { max_connections: 1, max_pending_requests: 1, max_requests: 1024 };
-  await withPool(handler, { circuit_breakers: breakers }, async (proxy, upstream) => {
+  await withOneUpstream(handler, { cluster: { circuit_breakers: breakers } }, async (proxy, upstream) => {
     const c1 = await TestClient.connect(proxy.port);
     const c2 = await TestClient.connect(proxy.port);
     const c3 = await TestClient.connect(proxy.port);
@@ -209,7 +180,7 @@ test('circuit breakers: max_connections queues, max_pending_requests overflows w
 test('circuit breakers: max_requests overflows', async () => {
   const handler: RequestHandler = () => {}; // never answers
   const breakers = { max_connections: 1024, max_pending_requests: 1024, max_requests: 1 };
-  await withPool(handler, { circuit_breakers: breakers }, async (proxy, upstream) => {
+  await withOneUpstream(handler, { cluster: { circuit_breakers: breakers } }, async (proxy, upstream) => {
     const c1 = await TestClient.connect(proxy.port);
     const c2 = await TestClient.connect(proxy.port);
     try {

@@ -1,42 +1,19 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
-  clusterConfig,
   get,
   headerValue,
   okHandler,
-  type ProxyOptions,
   parseResponses,
   route,
-  startProxy,
   TestClient,
-  type TestProxy,
   TestUpstream,
   waitUntil,
+  withOneUpstream,
 } from './helpers';
 
-/** Runs `body` with a proxy in front of one upstream, and always cleans both up. */
-async function withProxy(
-  upstream: TestUpstream,
-  opts: Partial<ProxyOptions>,
-  body: (proxy: TestProxy) => Promise<void>,
-): Promise<void> {
-  await upstream.listen();
-  const proxy = await startProxy({
-    clusters: [clusterConfig('backend', [upstream.port])],
-    routes: [route('/', 'backend')],
-    ...opts,
-  });
-  try {
-    await body(proxy);
-  } finally {
-    await proxy.close();
-    await upstream.close();
-  }
-}
-
 test('a GET goes through the five stages in the order of the seed figures', async () => {
-  await withProxy(new TestUpstream(okHandler('hello')), {}, async (proxy) => {
+  await withOneUpstream(new TestUpstream(okHandler('hello')), {}, async (proxy) => {
     const client = await TestClient.connect(proxy.port);
     client.write(get('/x'));
     const [res] = await client.responses(1);
@@ -99,7 +76,7 @@ test('a GET goes through the five stages in the order of the seed figures', asyn
 
 test('request headers: hop-by-hop removed, forwarding headers added, case and order kept, Host preserved', async () => {
   const upstream = new TestUpstream(okHandler('ok'));
-  await withProxy(upstream, { http: { via: 'proxy-a' } }, async (proxy) => {
+  await withOneUpstream(upstream, { http: { via: 'proxy-a' } }, async (proxy) => {
     const client = await TestClient.connect(proxy.port);
     client.write(
       'GET /p?q=1 HTTP/1.1\r\n' +
@@ -137,7 +114,7 @@ test('request headers: hop-by-hop removed, forwarding headers added, case and or
 
 test('x-forwarded-for, x-forwarded-proto and x-request-id are added when absent', async () => {
   const upstream = new TestUpstream(okHandler('ok'));
-  await withProxy(upstream, {}, async (proxy) => {
+  await withOneUpstream(upstream, {}, async (proxy) => {
     const client = await TestClient.connect(proxy.port);
     client.write(get('/'));
     await client.responses(1);
@@ -152,7 +129,7 @@ test('x-forwarded-for, x-forwarded-proto and x-request-id are added when absent'
 
 test('the access log entry carries the forwarded x-forwarded-for and the upstream service time', async () => {
   const upstream = new TestUpstream(okHandler('ok'));
-  await withProxy(upstream, {}, async (proxy) => {
+  await withOneUpstream(upstream, {}, async (proxy) => {
     const client = await TestClient.connect(proxy.port);
     client.write(get('/', 'X-Forwarded-For: 10.1.2.3\r\n'));
     const [res] = await client.responses(1);
@@ -167,7 +144,7 @@ test('the access log entry carries the forwarded x-forwarded-for and the upstrea
 
 test('a local reply has no upstream service time in its access log entry', async () => {
   const upstream = new TestUpstream(okHandler('ok'));
-  await withProxy(upstream, { routes: [route('/api', 'backend')] }, async (proxy) => {
+  await withOneUpstream(upstream, { routes: [route('/api', 'backend')] }, async (proxy) => {
     const client = await TestClient.connect(proxy.port);
     client.write(get('/elsewhere'));
     const [res] = await client.responses(1);
@@ -192,7 +169,7 @@ test('response headers: hop-by-hop removed, upstream Date kept, Server overwritt
         'Content-Length: 2\r\n\r\nok',
     );
   });
-  await withProxy(upstream, { http: { via: 'edge', server_name: 'ref-proxy' } }, async (proxy) => {
+  await withOneUpstream(upstream, { http: { via: 'edge', server_name: 'ref-proxy' } }, async (proxy) => {
     const client = await TestClient.connect(proxy.port);
     client.write(get('/'));
     const [res] = await client.responses(1);
@@ -212,7 +189,7 @@ test('response headers: hop-by-hop removed, upstream Date kept, Server overwritt
 });
 
 test('Date is added when the upstream sent none', async () => {
-  await withProxy(new TestUpstream(okHandler('ok')), {}, async (proxy) => {
+  await withOneUpstream(new TestUpstream(okHandler('ok')), {}, async (proxy) => {
     const client = await TestClient.connect(proxy.port);
     client.write(get('/'));
     const [res] = await client.responses(1);
@@ -227,7 +204,7 @@ test('the upstream connect starts before any body byte; the body then streams th
     conn.socket.write(`HTTP/1.1 200 OK\r\ncontent-length: ${req.body.length}\r\n\r\n`);
     conn.socket.write(req.body);
   });
-  await withProxy(upstream, {}, async (proxy) => {
+  await withOneUpstream(upstream, {}, async (proxy) => {
     const client = await TestClient.connect(proxy.port);
     client.write('POST /up HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n');
     // No body byte sent yet, and the upstream already has a connection.
@@ -251,7 +228,7 @@ test('Expect: 100-continue is answered by the proxy and not forwarded', async ()
   const upstream = new TestUpstream((req, conn) => {
     conn.socket.write(`HTTP/1.1 200 OK\r\ncontent-length: ${req.body.length}\r\n\r\n${req.body}`);
   });
-  await withProxy(upstream, {}, async (proxy) => {
+  await withOneUpstream(upstream, {}, async (proxy) => {
     const client = await TestClient.connect(proxy.port);
     client.write('PUT / HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\nContent-Length: 4\r\n\r\n');
     await waitUntil(() => client.received.toString().startsWith('HTTP/1.1 100 Continue\r\n\r\n'), '100 Continue');
@@ -271,7 +248,7 @@ test('with proxy_100_continue, Expect goes upstream and the upstream 100 comes b
   upstream.onHeaders = (head, conn) => {
     if (headerValue(head.headers, 'expect')) conn.socket.write('HTTP/1.1 100 Continue\r\n\r\n');
   };
-  await withProxy(upstream, { http: { proxy_100_continue: true } }, async (proxy) => {
+  await withOneUpstream(upstream, { http: { proxy_100_continue: true } }, async (proxy) => {
     const client = await TestClient.connect(proxy.port);
     client.write('PUT / HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\nContent-Length: 4\r\n\r\n');
     await waitUntil(() => client.received.toString().startsWith('HTTP/1.1 100 Continue\r\n'), '100 Continue');
@@ -288,7 +265,7 @@ test('103 Early Hints is forwarded before the final response', async () => {
     conn.socket.write('HTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\n\r\n');
     conn.socket.write('HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n');
   });
-  await withProxy(upstream, {}, async (proxy) => {
+  await withOneUpstream(upstream, {}, async (proxy) => {
     const client = await TestClient.connect(proxy.port);
     client.write(get('/'));
     const [res] = await client.responses(1);
@@ -302,7 +279,7 @@ test('HTTP/1.0: forwarded as HTTP/1.1; a body of unknown length is close-delimit
   const upstream = new TestUpstream((_req, conn) => {
     conn.socket.write('HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n');
   });
-  await withProxy(upstream, {}, async (proxy) => {
+  await withOneUpstream(upstream, {}, async (proxy) => {
     const client = await TestClient.connect(proxy.port);
     client.write('GET /old HTTP/1.0\r\nHost: h\r\n\r\n');
     await client.waitForClose();
@@ -316,7 +293,7 @@ test('HTTP/1.0: forwarded as HTTP/1.1; a body of unknown length is close-delimit
 });
 
 test('HTTP/1.0 keep-alive: answered with Connection: keep-alive and a Content-Length, the connection stays open', async () => {
-  await withProxy(new TestUpstream(okHandler('abc')), {}, async (proxy) => {
+  await withOneUpstream(new TestUpstream(okHandler('abc')), {}, async (proxy) => {
     const client = await TestClient.connect(proxy.port);
     client.write('GET /1 HTTP/1.0\r\nHost: h\r\nConnection: keep-alive\r\n\r\n');
     await client.responses(1);
@@ -331,7 +308,7 @@ test('HTTP/1.0 keep-alive: answered with Connection: keep-alive and a Content-Le
 });
 
 test('HTTP/1.0 is refused with 426 when accept_http_10 is false', async () => {
-  await withProxy(new TestUpstream(), { http: { accept_http_10: false } }, async (proxy) => {
+  await withOneUpstream(new TestUpstream(), { http: { accept_http_10: false } }, async (proxy) => {
     const client = await TestClient.connect(proxy.port);
     client.write('GET / HTTP/1.0\r\nHost: h\r\n\r\n');
     await client.waitForClose();
@@ -341,7 +318,7 @@ test('HTTP/1.0 is refused with 426 when accept_http_10 is false', async () => {
 
 test('absolute-form target: origin-form upstream, Host taken from the authority', async () => {
   const upstream = new TestUpstream(okHandler('ok'));
-  await withProxy(upstream, {}, async (proxy) => {
+  await withOneUpstream(upstream, {}, async (proxy) => {
     const client = await TestClient.connect(proxy.port);
     client.write('GET http://Other.test:81/p?q HTTP/1.1\r\nHost: ignored.test\r\n\r\n');
     await client.responses(1);
@@ -360,7 +337,7 @@ test('prefix_rewrite changes the path sent upstream', async () => {
   const routes = [
     { match: { prefix: '/api/', headers: [] }, route: { cluster: 'backend', timeout_ms: 0, prefix_rewrite: '/v2/' } },
   ];
-  await withProxy(upstream, { routes }, async (proxy) => {
+  await withOneUpstream(upstream, { routes }, async (proxy) => {
     const client = await TestClient.connect(proxy.port);
     client.write(get('/api/users?id=3'));
     await client.responses(1);
@@ -373,7 +350,7 @@ test('response trailers are dropped by default and forwarded with forward_traile
   const chunkedWithTrailers = new TestUpstream((_req, conn) => {
     conn.socket.write('HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n2\r\nok\r\n0\r\nX-Checksum: 42\r\n\r\n');
   });
-  await withProxy(chunkedWithTrailers, {}, async (proxy) => {
+  await withOneUpstream(chunkedWithTrailers, {}, async (proxy) => {
     const client = await TestClient.connect(proxy.port);
     client.write(get('/'));
     await client.responses(1);
@@ -383,7 +360,7 @@ test('response trailers are dropped by default and forwarded with forward_traile
   const again = new TestUpstream((_req, conn) => {
     conn.socket.write('HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n2\r\nok\r\n0\r\nX-Checksum: 42\r\n\r\n');
   });
-  await withProxy(again, { http: { forward_trailers: true } }, async (proxy) => {
+  await withOneUpstream(again, { http: { forward_trailers: true } }, async (proxy) => {
     const client = await TestClient.connect(proxy.port);
     client.write(get('/'));
     await client.responses(1);
@@ -397,7 +374,7 @@ test('local replies: 404 no route (NR), 503 unknown cluster (NC), direct respons
     route('/nc', 'missing-cluster'),
     { match: { path: '/direct', headers: [] }, direct_response: { status: 200, body: 'direct!' } },
   ];
-  await withProxy(new TestUpstream(), { routes }, async (proxy) => {
+  await withOneUpstream(new TestUpstream(), { routes }, async (proxy) => {
     const client = await TestClient.connect(proxy.port);
     client.write(get('/nothing') + get('/nc') + get('/direct') + 'HEAD /direct HTTP/1.1\r\nHost: h\r\n\r\n');
     const rs = await client.responses(4, { heads: [false, false, false, true] });
@@ -421,7 +398,7 @@ test('local replies: 404 no route (NR), 503 unknown cluster (NC), direct respons
 });
 
 test('a malformed request gets the codec status with its reason phrase as body, then the connection closes (DPE)', async () => {
-  await withProxy(new TestUpstream(), {}, async (proxy) => {
+  await withOneUpstream(new TestUpstream(), {}, async (proxy) => {
     const client = await TestClient.connect(proxy.port);
     client.write('GET / HTTP/1.1\r\nHost: h\r\nBad Header: x\r\n\r\n');
     await client.waitForClose();
@@ -436,7 +413,7 @@ test('a malformed request gets the codec status with its reason phrase as body, 
 });
 
 test('a request without Host is refused with 400', async () => {
-  await withProxy(new TestUpstream(), {}, async (proxy) => {
+  await withOneUpstream(new TestUpstream(), {}, async (proxy) => {
     const client = await TestClient.connect(proxy.port);
     client.write('GET / HTTP/1.1\r\n\r\n');
     const [res] = await client.responses(1);
@@ -446,7 +423,7 @@ test('a request without Host is refused with 400', async () => {
 });
 
 test('Connection: close from the client: the response says close and the proxy closes after it', async () => {
-  await withProxy(new TestUpstream(okHandler('bye')), {}, async (proxy) => {
+  await withOneUpstream(new TestUpstream(okHandler('bye')), {}, async (proxy) => {
     const client = await TestClient.connect(proxy.port);
     client.write(get('/', 'Connection: close\r\n'));
     await client.waitForClose();
@@ -458,7 +435,7 @@ test('Connection: close from the client: the response says close and the proxy c
 
 test('HTTP/1.0 without Host is accepted; the upstream (HTTP/1.1) gets the endpoint as Host', async () => {
   const upstream = new TestUpstream(okHandler('ok'));
-  await withProxy(upstream, {}, async (proxy) => {
+  await withOneUpstream(upstream, {}, async (proxy) => {
     const client = await TestClient.connect(proxy.port);
     client.write('GET /old HTTP/1.0\r\n\r\n');
     await client.waitForClose();
@@ -472,7 +449,7 @@ test('a proxied HEAD response keeps its Content-Length, has no body, and the nex
     if (req.method === 'HEAD') conn.socket.write('HTTP/1.1 200 OK\r\ncontent-length: 10\r\n\r\n');
     else conn.socket.write('HTTP/1.1 200 OK\r\ncontent-length: 4\r\n\r\nnext');
   });
-  await withProxy(upstream, {}, async (proxy) => {
+  await withOneUpstream(upstream, {}, async (proxy) => {
     const client = await TestClient.connect(proxy.port);
     client.write('HEAD /h HTTP/1.1\r\nHost: h\r\n\r\n' + get('/n'));
     const rs = await client.responses(2, { heads: [true, false] });
@@ -487,7 +464,7 @@ test('with tracing off no trace event is built', async () => {
   const upstream = new TestUpstream((req, conn) => {
     conn.socket.write(`HTTP/1.1 200 OK\r\ncontent-length: ${req.body.length}\r\n\r\n${req.body}`);
   });
-  await withProxy(upstream, { tracingOff: true }, async (proxy) => {
+  await withOneUpstream(upstream, { tracingOff: true }, async (proxy) => {
     const client = await TestClient.connect(proxy.port);
     client.write(
       'POST / HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\nContent-Length: 3\r\n\r\nabc' + get('/nothing'),

@@ -1,44 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { ClusterConfig, HttpConnectionManagerConfig, Route } from '../../../reference/config/config';
-import {
-  clusterConfig,
-  get,
-  headerValue,
-  okHandler,
-  parseResponses,
-  type RequestHandler,
-  route,
-  startProxy,
-  TestClient,
-  type TestProxy,
-  TestUpstream,
-  waitUntil,
-} from './helpers';
-
-async function withProxy(
-  handler: RequestHandler,
-  opts: { http?: Partial<HttpConnectionManagerConfig>; cluster?: Partial<ClusterConfig>; route?: Partial<Route> },
-  body: (proxy: TestProxy, upstream: TestUpstream) => Promise<void>,
-): Promise<void> {
-  const upstream = await new TestUpstream(handler).listen();
-  const proxy = await startProxy({
-    clusters: [clusterConfig('backend', [upstream.port], opts.cluster)],
-    routes: [route('/', 'backend', opts.route)],
-    http: opts.http,
-  });
-  try {
-    await body(proxy, upstream);
-  } finally {
-    await proxy.close();
-    await upstream.close();
-  }
-}
+import { get, headerValue, okHandler, parseResponses, TestClient, waitUntil, withOneUpstream } from './helpers';
 
 const noRouteTimeout = { route: { route: { cluster: 'backend', timeout_ms: 0 } } };
 
 test('request_headers_timeout: incomplete headers -> 408 "request header timeout", then close', async () => {
-  await withProxy(okHandler('ok'), { http: { request_headers_timeout_ms: 100 } }, async (proxy) => {
+  await withOneUpstream(okHandler('ok'), { http: { request_headers_timeout_ms: 100 } }, async (proxy) => {
     const client = await TestClient.connect(proxy.port);
     client.write('GET / HTTP/1.1\r\nHost: h\r\n');
     await client.waitForClose();
@@ -53,7 +20,7 @@ test('request_headers_timeout: incomplete headers -> 408 "request header timeout
 
 test('request_headers_timeout is cleared once the headers are complete', async () => {
   // The upstream never answers: the route timeout (300 ms) must be what ends the request, not the 100 ms timer.
-  await withProxy(
+  await withOneUpstream(
     () => {},
     { http: { request_headers_timeout_ms: 100 }, route: { route: { cluster: 'backend', timeout_ms: 300 } } },
     async (proxy) => {
@@ -71,7 +38,7 @@ test('stream timers are reused across requests: the second request on a connecti
   // The first request is answered (its route and stream idle timers disarmed and handed back to the connection);
   // the second never is: the timers the connection lends it again must fire for it, and only for it.
   let seen = 0;
-  await withProxy(
+  await withOneUpstream(
     (_req, conn) => {
       if (++seen === 1) conn.socket.write('HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok');
     },
@@ -93,7 +60,7 @@ test('stream timers are reused across requests: the second request on a connecti
 });
 
 test('idle_timeout closes a downstream connection without a request, and again after a response', async () => {
-  await withProxy(okHandler('ok'), { http: { idle_timeout_ms: 100 } }, async (proxy) => {
+  await withOneUpstream(okHandler('ok'), { http: { idle_timeout_ms: 100 } }, async (proxy) => {
     const idle = await TestClient.connect(proxy.port);
     await idle.waitForClose();
     assert.equal(idle.received.length, 0);
@@ -108,7 +75,7 @@ test('idle_timeout closes a downstream connection without a request, and again a
 });
 
 test('idle_timeout does not fire while a stream is active', async () => {
-  await withProxy(
+  await withOneUpstream(
     () => {},
     { http: { idle_timeout_ms: 100 }, route: { route: { cluster: 'backend', timeout_ms: 300 } } },
     async (proxy) => {
@@ -122,7 +89,7 @@ test('idle_timeout does not fire while a stream is active', async () => {
 });
 
 test('stream_idle_timeout before response headers -> 408 "stream timeout" (SI)', async () => {
-  await withProxy(
+  await withOneUpstream(
     () => {},
     { http: { stream_idle_timeout_ms: 100 }, ...noRouteTimeout },
     async (proxy, upstream) => {
@@ -140,7 +107,7 @@ test('stream_idle_timeout before response headers -> 408 "stream timeout" (SI)',
 });
 
 test('stream_idle_timeout after response headers resets the stream: truncated response, connection closed', async () => {
-  await withProxy(
+  await withOneUpstream(
     (_req, conn) => conn.socket.write('HTTP/1.1 200 OK\r\ncontent-length: 50\r\n\r\nsome'),
     { http: { stream_idle_timeout_ms: 100 }, ...noRouteTimeout },
     async (proxy) => {
@@ -156,7 +123,7 @@ test('stream_idle_timeout after response headers resets the stream: truncated re
 });
 
 test('cluster idle_timeout closes an idle pooled upstream connection', async () => {
-  await withProxy(okHandler('ok'), { cluster: { idle_timeout_ms: 100 } }, async (proxy, upstream) => {
+  await withOneUpstream(okHandler('ok'), { cluster: { idle_timeout_ms: 100 } }, async (proxy, upstream) => {
     const client = await TestClient.connect(proxy.port);
     client.write(get('/'));
     await client.responses(1);
@@ -169,7 +136,7 @@ test('cluster idle_timeout closes an idle pooled upstream connection', async () 
 });
 
 test('delayed close: after Connection: close the proxy half-closes, then closes when the client does not', async () => {
-  await withProxy(okHandler('ok'), { http: { delayed_close_timeout_ms: 100 } }, async (proxy) => {
+  await withOneUpstream(okHandler('ok'), { http: { delayed_close_timeout_ms: 100 } }, async (proxy) => {
     const client = await TestClient.connect(proxy.port);
     client.write(get('/', 'Connection: close\r\n'));
     await waitUntil(() => client.ended, 'FIN from the proxy');
@@ -182,7 +149,7 @@ test('delayed close: after Connection: close the proxy half-closes, then closes 
 
 test('no timer outlives its reason: after a full exchange and shutdown no Timeout is left', async () => {
   const before = process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
-  await withProxy(okHandler('ok'), { http: { request_headers_timeout_ms: 5000 } }, async (proxy) => {
+  await withOneUpstream(okHandler('ok'), { http: { request_headers_timeout_ms: 5000 } }, async (proxy) => {
     const client = await TestClient.connect(proxy.port);
     client.write(get('/') + get('/'));
     await client.responses(2);
