@@ -17,6 +17,17 @@ export function parseLdd(output: string): string[] {
   return [...out].sort();
 }
 
+/** `ldd`'s listing of a binary; empty for a static one (ldd exits 1 with "not a dynamic executable"). */
+function lddOutput(binary: string): string {
+  try {
+    return execFileSync('ldd', [binary], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (err) {
+    const e = err as { stdout?: string; stderr?: string };
+    if (/not a dynamic executable/.test(`${e.stdout ?? ''}${e.stderr ?? ''}`)) return '';
+    throw err;
+  }
+}
+
 export const BASE_ETC_FILES: Record<string, string> = {
   'etc/passwd': 'root:x:0:0:root:/root:/sbin/nologin\nnobody:x:65534:65534:nobody:/nonexistent:/sbin/nologin\n',
   'etc/group': 'root:x:0:\nnogroup:x:65534:\n',
@@ -40,8 +51,7 @@ export function writeHostRootfs(outDir: string, binaries: Record<string, string>
   };
   for (const [from, to] of Object.entries(binaries)) {
     copy(from, to);
-    const ldd = execFileSync('ldd', [from], { encoding: 'utf8' });
-    for (const lib of parseLdd(ldd)) copy(fs.realpathSync(lib), lib);
+    for (const lib of parseLdd(lddOutput(from))) copy(fs.realpathSync(lib), lib);
   }
   for (const [rel, content] of Object.entries(BASE_ETC_FILES)) {
     fs.mkdirSync(path.dirname(path.join(rootfs, rel)), { recursive: true });

@@ -3,20 +3,38 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { findBinary } from '../adapters/process_proxy';
 import { writeAppBundle } from './app_bundle';
 import { writeHostRootfs } from './base_image';
 import { IMAGE_LABEL, imageTag } from './naming';
 
 /** Images a docker-hosted run needs: the upstream agent and, per target, the proxy. */
-export type ImageName = 'agent' | 'reference' | 'nginx';
+export type ImageName = 'agent' | 'reference' | ProxyImageName;
+/** Images of third-party proxies: docker/<name>/ is the build context, the base is the proxy's own image. */
+export type ProxyImageName = 'nginx' | 'haproxy' | 'caddy';
 export type ImageTags = Partial<Record<ImageName, string>>;
 
 /** Targets that have a proxy image (others cannot run with --env docker). */
-export const DOCKER_TARGETS: readonly ImageName[] = ['reference', 'nginx'];
+export const DOCKER_TARGETS: readonly ImageName[] = ['reference', 'nginx', 'haproxy', 'caddy'];
 
 /**
- * Where the base images come from: 'host' builds FROM-scratch bases of the host's own node and nginx (works
- * without a registry; the default), 'public' leaves the Dockerfiles' defaults (node:24-slim, nginx:stable).
+ * Where each third-party proxy's binary is on this host (as the local adapters find it) and where the host-made
+ * base puts it: the path the public image has it at, so one Dockerfile ENTRYPOINT fits both bases.
+ */
+export const PROXY_IMAGES: Record<ProxyImageName, { envVar: string; inImage: string; publicBase: string }> = {
+  nginx: { envVar: 'CONFORMANCE_NGINX_BIN', inImage: 'usr/sbin/nginx', publicBase: 'nginx:stable' },
+  haproxy: { envVar: 'CONFORMANCE_HAPROXY_BIN', inImage: 'usr/local/sbin/haproxy', publicBase: 'haproxy:2.6' },
+  caddy: { envVar: 'CONFORMANCE_CADDY_BIN', inImage: 'usr/bin/caddy', publicBase: 'caddy:2' },
+};
+
+function isProxyImage(name: string): name is ProxyImageName {
+  return Object.hasOwn(PROXY_IMAGES, name);
+}
+
+/**
+ * Where the base images come from: 'host' builds FROM-scratch bases of the host's own node and proxy binaries
+ * (works without a registry; the default), 'public' leaves the Dockerfiles' defaults (node:24-slim, nginx:stable,
+ * haproxy:2.6, caddy:2).
  */
 export function baseMode(env: NodeJS.ProcessEnv = process.env): 'host' | 'public' {
   const v = env.CONFORMANCE_DOCKER_BASE ?? 'host';
@@ -128,10 +146,12 @@ export async function ensureImages(
   const mode = baseMode(env);
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'h1pc-images-'));
   try {
-    const wantNginx = targets.includes('nginx');
-    const [nodeBase, nginxBase] = await Promise.all([
+    const proxies = targets.filter(isProxyImage);
+    const [nodeBase, ...proxyBases] = await Promise.all([
       mode === 'host' ? buildHostBase(work, 'node', { [hostNode()]: 'usr/local/bin/node' }) : undefined,
-      mode === 'host' && wantNginx ? buildHostBase(work, 'nginx', { [nginxBinary()]: 'usr/sbin/nginx' }) : undefined,
+      ...proxies.map((name) =>
+        mode === 'host' ? buildHostBase(work, name, { [proxyBinary(name)]: PROXY_IMAGES[name].inImage }) : undefined,
+      ),
     ]);
     const appDir = path.join(work, 'app-context');
     const appHash = writeAppBundle(ROOT, appDir);
@@ -150,23 +170,10 @@ export async function ensureImages(
     };
     appImage('agent');
     if (targets.includes('reference')) appImage('reference');
-    if (wantNginx) {
-      const context = path.join(ROOT, 'docker', 'nginx');
-      const dockerfile = path.join(context, 'Dockerfile');
-      const buildArgs: Record<string, string> = nginxBase ? { BASE: nginxBase } : {};
-      plans.push({
-        name: 'nginx',
-        repo: 'h1pc-nginx',
-        context,
-        dockerfile,
-        buildArgs,
-        hash: hashOf(
-          fs.readFileSync(dockerfile, 'utf8'),
-          fs.readFileSync(path.join(context, 'nginx.conf'), 'utf8'),
-          JSON.stringify(buildArgs),
-        ),
-      });
-    }
+    proxies.forEach((name, i) => {
+      const base = proxyBases[i];
+      plans.push(proxyPlan(name, base ? { BASE: base } : {}));
+    });
     const tags = await Promise.all(plans.map(buildImage));
     const out: ImageTags = {};
     plans.forEach((p, i) => {
@@ -178,12 +185,30 @@ export async function ensureImages(
   }
 }
 
-function nginxBinary(): string {
-  for (const f of [process.env.CONFORMANCE_NGINX_BIN, '/usr/sbin/nginx', '/usr/local/sbin/nginx'])
-    if (f && fs.existsSync(f)) return f;
+/** A third-party proxy's image: its docker/<name>/ directory as the context, named by everything in it. */
+function proxyPlan(name: ProxyImageName, buildArgs: Record<string, string>): BuildPlan {
+  const context = path.join(ROOT, 'docker', name);
+  const files = fs.readdirSync(context).sort();
+  return {
+    name,
+    repo: `h1pc-${name}`,
+    context,
+    dockerfile: path.join(context, 'Dockerfile'),
+    buildArgs,
+    hash: hashOf(
+      ...files.flatMap((f) => [f, fs.readFileSync(path.join(context, f), 'utf8')]),
+      JSON.stringify(buildArgs),
+    ),
+  };
+}
+
+function proxyBinary(name: ProxyImageName): string {
+  const { envVar, publicBase } = PROXY_IMAGES[name];
+  const file = findBinary(name, envVar);
+  if (file) return file;
   throw new Error(
-    'nginx image: no nginx on this host to build the FROM-scratch base from (install the Debian package nginx, ' +
-      'or set CONFORMANCE_DOCKER_BASE=public to build on nginx:stable from a registry)',
+    `${name} image: no ${name} on this host to build the FROM-scratch base from (install the Debian package ${name} ` +
+      `or set ${envVar}, or set CONFORMANCE_DOCKER_BASE=public to build on ${publicBase} from a registry)`,
   );
 }
 
