@@ -3,8 +3,10 @@ import type { ProxyAdapter } from '../adapters/adapter';
 import type { InstrumentedUpstreamApi } from '../api';
 import type { Environment, UpstreamOptions } from '../environment';
 import type { Timeline } from '../timeline/timeline';
+import { CaddyContainerAdapter } from './caddy_container_adapter';
 import { DockerRun } from './docker_run';
 import { DockerUpstreams } from './docker_upstreams';
+import { HaproxyContainerAdapter } from './haproxy_container_adapter';
 import { DOCKER_TARGETS } from './images';
 import { NginxContainerAdapter } from './nginx_container_adapter';
 import { ReferenceContainerAdapter } from './reference_container_adapter';
@@ -12,6 +14,8 @@ import { ReferenceContainerAdapter } from './reference_container_adapter';
 const ADAPTERS: Record<string, (run: DockerRun) => ProxyAdapter> = {
   reference: (run) => new ReferenceContainerAdapter(run),
   nginx: (run) => new NginxContainerAdapter(run),
+  haproxy: (run) => new HaproxyContainerAdapter(run),
+  caddy: (run) => new CaddyContainerAdapter(run),
 };
 
 /** The docker environment: one DockerRun (network, agent, proxy container) per process or cucumber worker. */
