@@ -34,40 +34,54 @@ function leftovers(runId: string): { containers: string; network: string } {
   return { containers, network };
 }
 
-async function proxiesOneRequest(target: 'reference' | 'nginx'): Promise<void> {
+/**
+ * Requests through `target` in a container, one per scenario: with more than one scenario the proxy is
+ * reconfigured in place (reload or admin API), each time to a fresh upstream on a fresh listener port.
+ */
+async function proxiesOneRequest(target: 'reference' | 'nginx' | 'haproxy' | 'caddy', scenarios = 1): Promise<void> {
   const why = await probeEngine();
   if (why !== undefined) throw new Error(noEngineMessage(dockerEndpoint(), why));
   const env = new DockerEnvironment([target]);
   const adapter = env.createAdapter(target);
-  const timeline = new Timeline();
   let client: DownstreamClient | undefined;
+  const ports: number[] = [];
   try {
     await adapter.start();
-    const u = await env.startUpstream('app', timeline, { reply: { status: 200, body: 'from-the-agent' } });
-    // The proxy reaches the upstream at the agent container's address on the run network, not loopback.
-    assert.notEqual(u.host, '127.0.0.1');
-    const topology: Topology = {
-      routes: [{ prefix: '/', cluster: 'app' }],
-      clusters: [{ name: 'app', endpoints: [{ host: u.host, port: u.port }] }],
-      timeouts: {},
-      limits: {},
-    };
-    const ep = await adapter.configure(topology);
-    client = await DownstreamClient.connect(ep.host, ep.port, timeline, 'c1');
-    await client.send('GET /through-docker HTTP/1.1\r\nHost: example.com\r\n\r\n');
-    const [res] = await client.responses(1, { timeoutMs: 10_000 });
-    assert.equal(res?.status, 200, `response: ${client.received().toString('latin1')}\n${adapter.logs()}`);
-    assert.equal(res.body.toString(), 'from-the-agent');
-    const [req] = await u.waitForRequests(1, 5000);
-    assert.equal(req.target, '/through-docker');
-    // One clock for the harness and the containers: the upstream saw the request after the client sent it,
-    // and answered before the client had the response.
-    const sent = timeline.first({ actor: 'client', kind: 'send' });
-    const upstreamGot = timeline.first({ actor: 'upstream:app', kind: 'request_headers' });
-    const clientGot = timeline.first({ actor: 'client', kind: 'response_complete' });
-    assert.ok(sent && upstreamGot && clientGot, timeline.format());
-    assert.ok(sent.t < upstreamGot.t && upstreamGot.t < clientGot.t, timeline.format());
-    await adapter.trace?.();
+    for (let n = 0; n < scenarios; n++) {
+      const timeline = new Timeline();
+      const body = `from-the-agent-${n}`;
+      const u = await env.startUpstream('app', timeline, { reply: { status: 200, body } });
+      // The proxy reaches the upstream at the agent container's address on the run network, not loopback.
+      assert.notEqual(u.host, '127.0.0.1');
+      const topology: Topology = {
+        routes: [{ prefix: '/', cluster: 'app' }],
+        clusters: [{ name: 'app', endpoints: [{ host: u.host, port: u.port }] }],
+        timeouts: {},
+        limits: {},
+      };
+      const ep = await adapter.configure(topology);
+      ports.push(ep.port);
+      client = await DownstreamClient.connect(ep.host, ep.port, timeline, 'c1');
+      await client.send('GET /through-docker HTTP/1.1\r\nHost: example.com\r\n\r\n');
+      const [res] = await client.responses(1, { timeoutMs: 10_000 });
+      assert.equal(res?.status, 200, `response: ${client.received().toString('latin1')}\n${adapter.logs()}`);
+      assert.equal(res.body.toString(), body);
+      const [req] = await u.waitForRequests(1, 5000);
+      assert.equal(req.target, '/through-docker');
+      // One clock for the harness and the containers: the upstream saw the request after the client sent it,
+      // and answered before the client had the response.
+      const sent = timeline.first({ actor: 'client', kind: 'send' });
+      const upstreamGot = timeline.first({ actor: 'upstream:app', kind: 'request_headers' });
+      const clientGot = timeline.first({ actor: 'client', kind: 'response_complete' });
+      assert.ok(sent && upstreamGot && clientGot, timeline.format());
+      assert.ok(sent.t < upstreamGot.t && upstreamGot.t < clientGot.t, timeline.format());
+      await adapter.trace?.();
+      client.close();
+      client = undefined;
+    }
+    // Reconfigured in place: no scenario listens where its predecessor did.
+    for (let i = 1; i < ports.length; i++) assert.notEqual(ports[i], ports[i - 1]);
+    assert.match((await adapter.info()).version, /^\d+\.\d+/);
   } finally {
     client?.close();
     await adapter.stop();
@@ -99,5 +113,28 @@ describe('docker environment (integration)', async () => {
       timeout: TIMEOUT_MS,
     },
     () => proxiesOneRequest('nginx'),
+  );
+
+  const haproxySkip =
+    skip ||
+    (findBinary('haproxy', 'CONFORMANCE_HAPROXY_BIN') ? false : 'no haproxy on this host to build the image from');
+  it(
+    'proxies requests through haproxy in a container, reloaded (master-worker, SIGUSR2) per scenario',
+    {
+      skip: haproxySkip,
+      timeout: TIMEOUT_MS,
+    },
+    () => proxiesOneRequest('haproxy', 2),
+  );
+
+  const caddySkip =
+    skip || (findBinary('caddy', 'CONFORMANCE_CADDY_BIN') ? false : 'no caddy on this host to build the image from');
+  it(
+    'proxies requests through caddy in a container, reconfigured through its admin API per scenario',
+    {
+      skip: caddySkip,
+      timeout: TIMEOUT_MS,
+    },
+    () => proxiesOneRequest('caddy', 2),
   );
 });

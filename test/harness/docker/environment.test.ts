@@ -49,8 +49,18 @@ describe('environment', () => {
     const env = createEnvironment('docker');
     assert.throws(
       () => env.createAdapter('no-such-proxy'),
-      /no docker adapter for target "no-such-proxy"; docker targets: reference, nginx/,
+      /no docker adapter for target "no-such-proxy"; docker targets: reference, nginx, haproxy, caddy$/,
     );
+  });
+
+  it('docker: haproxy and caddy adapters declare what their local adapters declare', () => {
+    const env = createEnvironment('docker');
+    const local = createEnvironment('local');
+    for (const target of ['haproxy', 'caddy']) {
+      const inDocker = env.createAdapter(target);
+      assert.equal(inDocker.name, target);
+      assert.deepEqual([...inDocker.capabilities].sort(), [...local.createAdapter(target).capabilities].sort(), target);
+    }
   });
 
   it('compose: only the reference, on the project CONFORMANCE_COMPOSE_PROJECT names', () => {
