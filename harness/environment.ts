@@ -25,6 +25,12 @@ export interface Environment {
   startUpstream(name: string, timeline: Timeline, opts?: UpstreamOptions): Promise<InstrumentedUpstreamApi>;
   /** The adapter of `target` for this environment (an unknown target is an error listing the known ones). */
   createAdapter(target: string): ProxyAdapter;
+  /**
+   * Resolves once every event the upstreams recorded so far is on their timelines. Local upstreams record in
+   * process (nothing to wait for); an agent's events travel over its control connection, so a step that judges
+   * what an upstream received (after the client saw its response) must wait for them first.
+   */
+  sync(): Promise<void>;
   /** Removes what the environment created (containers, network); the adapter is stopped by its owner first. */
   dispose(): Promise<void>;
 }
@@ -39,6 +45,8 @@ class LocalEnvironment implements Environment {
   createAdapter(target: string): ProxyAdapter {
     return createAdapter(target);
   }
+
+  async sync(): Promise<void> {}
 
   async dispose(): Promise<void> {}
 }

@@ -283,6 +283,8 @@ export class ConformanceWorld extends World {
         if (expected > 0) await this.responsesOf(c, expected, timeoutMs);
       }),
     );
+    // What the upstreams recorded before the responses came back, also from an agent in a container.
+    await environment().sync();
   }
 
   /**

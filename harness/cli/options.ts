@@ -32,9 +32,9 @@ Options:
   --target NAME      proxy adapter to test (default: reference); steps see it as CONFORMANCE_TARGET
   --env local|docker|compose
                      where the target runs (default: local); docker: the proxy and the upstream agent in
-                     containers on a network of the run's own (targets reference, nginx; needs a Docker engine);
-                     compose: the running docker-compose.yml stack, left as found (target reference only;
-                     --parallel 0 or 1: the stack has one proxy configuration)
+                     containers on a network of the run's own (targets reference, nginx, haproxy, caddy; needs
+                     a Docker engine); compose: the running docker-compose.yml stack, left as found (target
+                     reference only; --parallel 0 or 1: the stack has one proxy configuration)
   --compose-project NAME
                      the compose project --env compose attaches to (default: h1pc)
   --tags EXPR        Cucumber tag expression, e.g. '@core and not @stage-4'

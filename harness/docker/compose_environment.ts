@@ -40,6 +40,10 @@ export class ComposeEnvironment implements Environment {
     return new ReferenceContainerAdapter(this.stack);
   }
 
+  sync(): Promise<void> {
+    return this.upstreams.sync();
+  }
+
   /** Closes the run's upstreams in the agent; removes nothing from the stack. */
   async dispose(): Promise<void> {
     await this.upstreams.closeCurrent();

@@ -53,6 +53,10 @@ export class DockerEnvironment implements Environment {
     return factory(this.ensureRun());
   }
 
+  async sync(): Promise<void> {
+    await this.upstreams?.sync();
+  }
+
   async dispose(): Promise<void> {
     await this.upstreams?.closeCurrent();
     await this.run?.dispose();

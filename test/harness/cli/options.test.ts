@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseOptions, reproduceCommand, UsageError } from '../../../harness/cli/options';
+import { parseOptions, reproduceCommand, USAGE, UsageError } from '../../../harness/cli/options';
+import { DOCKER_TARGETS } from '../../../harness/docker/images';
 
 describe('conformance command line', () => {
   it('has defaults and reads every option, with a space or an =', () => {
@@ -94,5 +95,10 @@ describe('conformance command line', () => {
       reproduceCommand(parseOptions(['--env', 'compose'])),
       'npm run conformance -- --target reference --env compose',
     );
+  });
+
+  it('names every docker target in its help', () => {
+    const line = /\(targets ([^;]*); needs/.exec(USAGE.replace(/\s+/g, ' '));
+    assert.deepEqual(line?.[1].split(', '), [...DOCKER_TARGETS]);
   });
 });
