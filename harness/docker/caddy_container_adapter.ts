@@ -1,14 +1,11 @@
-import type { StartedTestContainer } from 'testcontainers';
 import { Wait } from 'testcontainers';
-import type { Capability, ProxyAdapter, ProxyEndpoint, ProxyInfo } from '../adapters/adapter';
+import type { Capability, ProxyEndpoint } from '../adapters/adapter';
 import { CADDY_CAPABILITIES, renderCaddyConfig } from '../adapters/caddy_adapter';
 import { CaddyAdminClient } from '../adapters/caddy_admin_client';
 import type { Topology } from '../adapters/topology';
 import { checkTopology } from '../adapters/topology_check';
-import type { TimelineEvent } from '../timeline/event';
-import { ContainerLogs } from './container_logs';
-import type { DockerRun } from './docker_run';
-import { scenarioPort, waitForListener } from './scenario_listener';
+import { ContainerProxyAdapter, type VersionProbe } from './container_proxy_adapter';
+import { scenarioPort } from './scenario_listener';
 
 /** Caddy's admin port inside its container (docker/caddy/boot.json, Dockerfile). */
 export const CADDY_ADMIN_PORT = 2019;
@@ -32,18 +29,15 @@ export function renderContainerCaddyConfig(topology: Topology, port: number): Re
  * and the old server stopped (within the config's grace_period). Each scenario listens on a new port
  * (scenario_listener.ts).
  */
-export class CaddyContainerAdapter implements ProxyAdapter {
+export class CaddyContainerAdapter extends ContainerProxyAdapter {
   readonly name = 'caddy';
   readonly capabilities: ReadonlySet<Capability> = new Set(CADDY_CAPABILITIES);
-  private container?: StartedTestContainer;
+  protected readonly version: VersionProbe = {
+    command: [CADDY_BIN, 'version'],
+    pattern: /v?(\d+\.\d+\.\d+\S*)/,
+    url: 'https://caddyserver.com/',
+  };
   private admin?: CaddyAdminClient;
-  private scenarios = 0;
-  private readonly output = new ContainerLogs();
-
-  constructor(
-    private readonly run: DockerRun,
-    private readonly readyTimeoutMs = 10_000,
-  ) {}
 
   async start(): Promise<void> {
     if (this.container) return;
@@ -53,9 +47,8 @@ export class CaddyContainerAdapter implements ProxyAdapter {
       .withExposedPorts(CADDY_ADMIN_PORT)
       .withWaitStrategy(Wait.forLogMessage(/serving initial configuration/))
       .withStartupTimeout(30_000);
-    this.container = await this.run.startContainer(c);
-    await this.output.follow(this.container);
-    const admin = this.run.reach(this.container, CADDY_ADMIN_PORT);
+    await this.started(await this.run.startContainer(c));
+    const admin = this.run.reach(this.requireContainer(), CADDY_ADMIN_PORT);
     this.admin = new CaddyAdminClient(admin.host, admin.port);
   }
 
@@ -69,46 +62,15 @@ export class CaddyContainerAdapter implements ProxyAdapter {
     await admin.load(renderContainerCaddyConfig(topology, port)).catch((err: Error) => {
       throw this.withLogs(err);
     });
-    const endpoint = { host: (this.container as StartedTestContainer).getIpAddress(this.run.networkName), port };
-    await waitForListener(endpoint, this.readyTimeoutMs, 'caddy (docker)').catch((err: Error) => {
-      throw this.withLogs(err);
-    });
-    return endpoint;
+    return this.listenerReady({ host: this.requireContainer().getIpAddress(this.run.networkName), port });
   }
 
-  /**
-   * Caddy has no trace: this only brings the agent's events up to date, since the harness calls trace() right
-   * before it judges a scenario (invariants), and the upstream's last events may still be on their way.
-   */
-  async trace(): Promise<TimelineEvent[]> {
-    await this.run.settle();
-    return [];
-  }
-
-  logs(): string {
-    return this.output.toString();
-  }
-
-  async info(): Promise<ProxyInfo> {
-    await this.start();
-    const r = await (this.container as StartedTestContainer).exec([CADDY_BIN, 'version']);
-    const m = /v?(\d+\.\d+\.\d+\S*)/.exec(r.output);
-    return { name: 'caddy', version: m ? m[1] : r.output.trim(), url: 'https://caddyserver.com/' };
-  }
-
-  async stop(): Promise<void> {
-    const c = this.container;
-    this.container = undefined;
+  protected override afterStop(): void {
     this.admin = undefined;
-    if (c) await this.run.stopContainer(c);
   }
 
   private requireAdmin(): CaddyAdminClient {
     if (!this.admin) throw new Error('caddy (docker): start() first');
     return this.admin;
-  }
-
-  private withLogs(err: Error): Error {
-    return new Error(`${err.message}\n--- caddy container output ---\n${this.logs()}`);
   }
 }

@@ -1,17 +1,14 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { StartedTestContainer } from 'testcontainers';
 import { getContainerRuntimeClient, Wait } from 'testcontainers';
-import type { Capability, ProxyAdapter, ProxyEndpoint, ProxyInfo } from '../adapters/adapter';
+import type { Capability, ProxyEndpoint } from '../adapters/adapter';
 import { HAPROXY_CAPABILITIES, renderHaproxyConfig } from '../adapters/haproxy_adapter';
 import type { Topology } from '../adapters/topology';
 import { checkTopology } from '../adapters/topology_check';
-import type { TimelineEvent } from '../timeline/event';
-import { ContainerLogs } from './container_logs';
-import type { DockerRun } from './docker_run';
+import { ContainerProxyAdapter, type VersionProbe } from './container_proxy_adapter';
 import { waitForMaster } from './haproxy_master_cli';
-import { scenarioPort, waitForListener } from './scenario_listener';
+import { scenarioPort } from './scenario_listener';
 
 /** Where haproxy.cfg is mounted (a host temp dir) in the container (docker/haproxy/Dockerfile). */
 export const HAPROXY_CONF_DIR = '/etc/h1pc';
@@ -52,18 +49,15 @@ export function renderContainerHaproxyConfig(topology: Topology, listen: ProxyEn
  * the new config and soft-stops the old one, so no pooled connection of the previous scenario serves the next.
  * Each scenario listens on a new port (scenario_listener.ts).
  */
-export class HaproxyContainerAdapter implements ProxyAdapter {
+export class HaproxyContainerAdapter extends ContainerProxyAdapter {
   readonly name = 'haproxy';
   readonly capabilities: ReadonlySet<Capability> = new Set(HAPROXY_CAPABILITIES);
-  private container?: StartedTestContainer;
-  private scenarios = 0;
+  protected readonly version: VersionProbe = {
+    command: [HAPROXY_BIN, '-v'],
+    pattern: /version (\S+)/i,
+    url: 'https://www.haproxy.org/',
+  };
   private confDir?: string;
-  private readonly output = new ContainerLogs();
-
-  constructor(
-    private readonly run: DockerRun,
-    private readonly readyTimeoutMs = 10_000,
-  ) {}
 
   async start(): Promise<void> {
     if (this.container) return;
@@ -79,15 +73,14 @@ export class HaproxyContainerAdapter implements ProxyAdapter {
       // The master says so once its first worker is up.
       .withWaitStrategy(Wait.forLogMessage(/Loading success/))
       .withStartupTimeout(30_000);
-    this.container = await this.run.startContainer(c);
-    await this.output.follow(this.container);
+    await this.started(await this.run.startContainer(c));
   }
 
   async configure(topology: Topology): Promise<ProxyEndpoint> {
     checkTopology(topology, this.name);
     await this.start();
     await this.run.settle();
-    const c = this.container as StartedTestContainer;
+    const c = this.requireContainer();
     const port = scenarioPort(this.scenarios++);
     this.output.clear();
     this.writeConfig(renderContainerHaproxyConfig(topology, { host: '0.0.0.0', port }));
@@ -99,37 +92,10 @@ export class HaproxyContainerAdapter implements ProxyAdapter {
     // the new port never opens and the wait below fails with haproxy's error in the logs.
     const runtime = await getContainerRuntimeClient();
     await runtime.container.getById(c.getId()).kill({ signal: 'USR2' });
-    const endpoint = { host, port };
-    await waitForListener(endpoint, this.readyTimeoutMs, 'haproxy (docker)').catch((err: Error) => {
-      throw this.withLogs(err);
-    });
-    return endpoint;
+    return this.listenerReady({ host, port });
   }
 
-  /**
-   * haproxy has no trace: this only brings the agent's events up to date, since the harness calls trace() right
-   * before it judges a scenario (invariants), and the upstream's last events may still be on their way.
-   */
-  async trace(): Promise<TimelineEvent[]> {
-    await this.run.settle();
-    return [];
-  }
-
-  logs(): string {
-    return this.output.toString();
-  }
-
-  async info(): Promise<ProxyInfo> {
-    await this.start();
-    const r = await (this.container as StartedTestContainer).exec([HAPROXY_BIN, '-v']);
-    const m = /version (\S+)/i.exec(r.output);
-    return { name: 'haproxy', version: m ? m[1] : r.output.trim(), url: 'https://www.haproxy.org/' };
-  }
-
-  async stop(): Promise<void> {
-    const c = this.container;
-    this.container = undefined;
-    if (c) await this.run.stopContainer(c);
+  protected override afterStop(): void {
     if (this.confDir) fs.rmSync(this.confDir, { recursive: true, force: true });
     this.confDir = undefined;
   }
@@ -140,9 +106,5 @@ export class HaproxyContainerAdapter implements ProxyAdapter {
     const tmp = path.join(dir, '.haproxy.cfg.new');
     fs.writeFileSync(tmp, text, { mode: 0o644 });
     fs.renameSync(tmp, path.join(dir, 'haproxy.cfg'));
-  }
-
-  private withLogs(err: Error): Error {
-    return new Error(`${err.message}\n--- haproxy container output ---\n${this.logs()}`);
   }
 }

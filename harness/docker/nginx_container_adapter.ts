@@ -4,22 +4,18 @@ import * as path from 'node:path';
 import type { StartedTestContainer } from 'testcontainers';
 import { getContainerRuntimeClient, Wait } from 'testcontainers';
 import type { Capability, ProxyAdapter, ProxyEndpoint, ProxyInfo } from '../adapters/adapter';
-import { canConnect } from '../adapters/free_port';
 import { NGINX_CAPABILITIES, renderNginxConfig } from '../adapters/nginx_adapter';
 import type { Topology } from '../adapters/topology';
 import { checkTopology } from '../adapters/topology_check';
 import type { TimelineEvent } from '../timeline/event';
 import { ContainerLogs } from './container_logs';
 import type { DockerRun } from './docker_run';
+import { scenarioPort, waitForListener } from './scenario_listener';
 
 /** Where nginx's pid and temp files live in its container (docker/nginx/Dockerfile). */
 export const NGINX_DIR = '/tmp/h1pc';
 /** Where the per-scenario nginx.conf is mounted (from a host temp dir). */
 export const CONF_DIR = '/etc/h1pc';
-/** Listener ports cycle through this range, one fresh port per scenario. */
-export const NGINX_FIRST_PORT = 10_000;
-const PORT_RANGE = 20_000;
-const POLL_MS = 10;
 
 /**
  * The local adapter's nginx.conf for one scenario, with logs sent to the container's stdout/stderr (what `docker
@@ -32,11 +28,6 @@ export function renderContainerNginxConfig(topology: Topology, listen: ProxyEndp
   if (!conf.includes(errorLog) || !conf.includes(accessLog))
     throw new Error('nginx (docker): the rendered nginx.conf no longer has the expected error_log/access_log lines');
   return conf.replace(errorLog, 'error_log stderr info;').replace(accessLog, 'access_log /dev/stdout h1pc;');
-}
-
-/** The listener port of the n-th scenario (from 0): never the previous scenario's. */
-export function nginxScenarioPort(n: number): number {
-  return NGINX_FIRST_PORT + (n % PORT_RANGE);
 }
 
 /**
@@ -134,7 +125,7 @@ export class NginxContainerAdapter implements ProxyAdapter {
     const n = this.scenarios++;
     const inst = this.instances[n % this.instances.length];
     this.current = inst;
-    const port = nginxScenarioPort(n);
+    const port = scenarioPort(n);
     inst.output.clear();
     fs.writeFileSync(
       path.join(inst.confDir, 'nginx.conf'),
@@ -145,14 +136,9 @@ export class NginxContainerAdapter implements ProxyAdapter {
     const runtime = await getContainerRuntimeClient();
     await runtime.container.getById(inst.container.getId()).kill({ signal: 'HUP' });
     const endpoint = { host: inst.container.getIpAddress(this.run.networkName), port };
-    const deadline = Date.now() + this.readyTimeoutMs;
-    while (!(await canConnect(endpoint.host, endpoint.port))) {
-      if (Date.now() > deadline)
-        throw this.withLogs(
-          new Error(`nginx (docker): ${endpoint.host}:${port} not accepting within ${this.readyTimeoutMs} ms`),
-        );
-      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
-    }
+    await waitForListener(endpoint, this.readyTimeoutMs, 'nginx (docker)').catch((err: Error) => {
+      throw this.withLogs(err);
+    });
     return endpoint;
   }
 

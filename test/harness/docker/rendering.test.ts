@@ -18,11 +18,7 @@ import {
   renderContainerHaproxyConfig,
 } from '../../../harness/docker/haproxy_container_adapter';
 import { PROXY_IMAGES, type ProxyImageName } from '../../../harness/docker/images';
-import {
-  NGINX_DIR,
-  nginxScenarioPort,
-  renderContainerNginxConfig,
-} from '../../../harness/docker/nginx_container_adapter';
+import { NGINX_DIR, renderContainerNginxConfig } from '../../../harness/docker/nginx_container_adapter';
 import { renderContainerReferenceConfig } from '../../../harness/docker/reference_container_adapter';
 import { scenarioPort } from '../../../harness/docker/scenario_listener';
 
@@ -55,13 +51,6 @@ describe('docker config rendering', () => {
     assert.match(conf, new RegExp(`^pid ${NGINX_DIR}/nginx\\.pid;$`, 'm'));
     assert.match(conf, /listen 0\.0\.0\.0:10001;/);
     assert.match(conf, /server 172\.18\.0\.2:41234 max_fails=0;/);
-  });
-
-  it('nginx: each scenario gets a port its predecessor did not use', () => {
-    const ports = Array.from({ length: 5 }, (_, i) => nginxScenarioPort(i));
-    assert.equal(new Set(ports).size, 5);
-    for (let i = 1; i < ports.length; i++) assert.notEqual(ports[i], ports[i - 1]);
-    assert.ok(nginxScenarioPort(1e6) >= 10_000 && nginxScenarioPort(1e6) < 30_000);
   });
 
   it('reference: the listener binds all addresses of the container, the rest is the local rendering', () => {
