@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Capability, ProxyEndpoint, ProxyInfo } from './adapter';
+import { describeRoute, doubleQuoted, hostPort, routePathRegex } from './config_text';
 import { commandOutput, requireBinary } from './process_proxy';
 import { type LaunchPlan, type RestartingAdapterOptions, RestartingProxyAdapter } from './restarting_adapter';
 import type { Topology, TopologyCluster, TopologyRoute } from './topology';
@@ -161,8 +162,7 @@ export function renderApacheConfig(topology: Topology, ctx: ApacheRenderContext)
     }
     rules.push(
       'RewriteCond %{THE_REQUEST} "^\\S+\\s+(?:[A-Za-z][A-Za-z0-9+.-]*://[^/\\s]*)?(/[^?\\s]*)"',
-      `RewriteRule ${quote(r.prefix !== undefined ? `^${escapeRegex(r.prefix)}` : `^${escapeRegex(r.path ?? '')}$`)} ` +
-        `"balancer://${balancer}%1" [P,NE,L]`,
+      `RewriteRule ${quote(routePathRegex(r))} "balancer://${balancer}%1" [P,NE,L]`,
     );
   });
   rules.push('# No route: 404.', 'RewriteRule ^ - [R=404,L]');
@@ -193,27 +193,9 @@ function renderBalancer(name: string, c: TopologyCluster, topology: Topology, ro
   ];
 }
 
-function describeRoute(r: TopologyRoute): string {
-  const match = r.prefix !== undefined ? `prefix ${r.prefix}` : `path ${r.path}`;
-  const header = r.header
-    ? ` + header ${r.header.name}${r.header.value !== undefined ? `=${r.header.value}` : ''}`
-    : '';
-  return `${match}${header} -> ${r.cluster}`.replace(/[\r\n]/g, ' ');
-}
-
-function escapeRegex(s: string): string {
-  return s.replace(/[^A-Za-z0-9/_-]/g, (c) => `\\${c}`);
-}
-
 /** A double-quoted httpd argument: backslash and double quote escaped; control characters refused. */
 export function quote(s: string): string {
-  if (/[\x00-\x1f\x7f]/.test(s))
-    throw new Error(`apache: cannot put a control character in config: ${JSON.stringify(s)}`);
-  return `"${s.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
-}
-
-function hostPort(host: string, port: number): string {
-  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+  return doubleQuoted('apache', s);
 }
 
 export interface ApacheAdapterOptions extends RestartingAdapterOptions {

@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import type { Capability, ProxyAdapter, ProxyEndpoint, ProxyInfo } from './adapter';
 import { CaddyAdminClient, CaddyAdminError } from './caddy_admin_client';
+import { hostPort } from './config_text';
 import { freePort } from './free_port';
 import { commandOutput, ProcessProxy, requireBinary } from './process_proxy';
 import type { Topology, TopologyCluster, TopologyRoute } from './topology';
@@ -110,10 +111,6 @@ function renderReverseProxy(c: TopologyCluster, topology: Topology, routeTimeout
       response: { add: { Via: [topology.via] } },
     };
   return handler;
-}
-
-function hostPort(host: string, port: number): string {
-  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
 export interface CaddyAdapterOptions {

@@ -1,7 +1,8 @@
 import type { Capability, ProxyEndpoint, ProxyInfo } from './adapter';
+import { describeRoute, hostPort } from './config_text';
 import { commandOutput, requireBinary } from './process_proxy';
 import { type LaunchPlan, type RestartingAdapterOptions, RestartingProxyAdapter } from './restarting_adapter';
-import type { Topology, TopologyRoute } from './topology';
+import type { Topology } from './topology';
 
 /**
  * What this adapter renders into haproxy.cfg. Not declared: upstream-idle-timeout (haproxy purges idle server
@@ -134,23 +135,11 @@ export function renderHaproxyConfig(topology: Topology, listen: ProxyEndpoint): 
   return lines.join('\n');
 }
 
-function describeRoute(r: TopologyRoute): string {
-  const match = r.prefix !== undefined ? `prefix ${r.prefix}` : `path ${r.path}`;
-  const header = r.header
-    ? ` + header ${r.header.name}${r.header.value !== undefined ? `=${r.header.value}` : ''}`
-    : '';
-  return `${match}${header} -> ${r.cluster}`.replace(/[\r\n]/g, ' ');
-}
-
 /** A single-quoted haproxy word: no escapes nor variable expansion inside; a single quote or control char is refused. */
 export function haproxyString(s: string): string {
   if (/['\x00-\x1f\x7f]/.test(s))
     throw new Error(`haproxy: cannot quote ${JSON.stringify(s)} (single quote or control character)`);
   return `'${s}'`;
-}
-
-function hostPort(host: string, port: number): string {
-  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
 export interface HaproxyAdapterOptions extends RestartingAdapterOptions {}

@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import type { Capability, ProxyEndpoint, ProxyInfo } from './adapter';
+import { describeRoute, doubleQuoted, escapeRegex, hostPort, routePathRegex } from './config_text';
 import { commandOutput, requireBinary } from './process_proxy';
 import { type LaunchPlan, type RestartingAdapterOptions, RestartingProxyAdapter } from './restarting_adapter';
 import type { Topology, TopologyRoute } from './topology';
@@ -202,7 +203,7 @@ function renderRouteMaps(routes: readonly TopologyRoute[]): string[] {
   out.push('  map $uri $h1pc_route {', `    default ${routes.length > 0 ? '$h1pc_route_0' : '""'};`, '  }');
   routes.forEach((r, i) => {
     const next = i + 1 < routes.length ? `$h1pc_route_${i + 1}` : '""';
-    const pathRegex = r.prefix !== undefined ? `^${escapeRegex(r.prefix)}` : `^${escapeRegex(r.path ?? '')}$`;
+    const pathRegex = routePathRegex(r);
     const onPath = r.header ? `$h1pc_route_${i}_header` : `${i}`;
     out.push(
       `  # route ${i}: ${describeRoute(r)}`,
@@ -224,27 +225,9 @@ function renderRouteMaps(routes: readonly TopologyRoute[]): string[] {
   return out;
 }
 
-function describeRoute(r: TopologyRoute): string {
-  const match = r.prefix !== undefined ? `prefix ${r.prefix}` : `path ${r.path}`;
-  const header = r.header
-    ? ` + header ${r.header.name}${r.header.value !== undefined ? `=${r.header.value}` : ''}`
-    : '';
-  return `${match}${header} -> ${r.cluster}`.replace(/[\r\n]/g, ' ');
-}
-
-function escapeRegex(s: string): string {
-  return s.replace(/[^A-Za-z0-9/_-]/g, (c) => `\\${c}`);
-}
-
 /** A double-quoted nginx string: backslash and double quote escaped; control characters refused. */
 export function nginxString(s: string): string {
-  if (/[\x00-\x1f\x7f]/.test(s))
-    throw new Error(`nginx: cannot put a control character in config: ${JSON.stringify(s)}`);
-  return `"${s.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
-}
-
-function hostPort(host: string, port: number): string {
-  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+  return doubleQuoted('nginx', s);
 }
 
 export interface NginxAdapterOptions extends RestartingAdapterOptions {}
