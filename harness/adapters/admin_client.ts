@@ -25,6 +25,49 @@ export class AdminError extends Error {
   }
 }
 
+/** Where an admin API listens. */
+export interface AdminAddress {
+  readonly host: string;
+  readonly port: number;
+}
+
+/**
+ * One request to an admin API on a connection of its own (no keep-alive: nothing lingers after a proxy stops),
+ * bounded by `timeoutMs`; a connection error names `label`, the method and the URL. Shared by the reference's and
+ * Caddy's admin clients.
+ */
+export function adminRequest(
+  to: AdminAddress,
+  method: 'GET' | 'POST',
+  path: string,
+  o: { body?: string; contentType?: string; timeoutMs: number; label: string },
+): Promise<AdminResponse> {
+  return new Promise((resolve, reject) => {
+    const headers: http.OutgoingHttpHeaders = {};
+    if (o.body !== undefined) {
+      headers['content-type'] = o.contentType ?? 'application/json';
+      headers['content-length'] = Buffer.byteLength(o.body);
+    }
+    const req = http.request(
+      { host: to.host, port: to.port, method, path, headers, agent: false, timeout: o.timeoutMs },
+      (res) => {
+        const parts: Buffer[] = [];
+        res.on('data', (b: Buffer) => parts.push(b));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(parts).toString('utf8') }));
+        res.on('error', reject);
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error(`no answer within ${o.timeoutMs} ms`)));
+    req.on('error', (err) => reject(new Error(`${o.label} ${method} ${adminBase(to)}${path}: ${err.message}`)));
+    req.end(o.body);
+  });
+}
+
+/** http://host:port of an admin API, with an IPv6 host in brackets. */
+export function adminBase(to: AdminAddress): string {
+  return `http://${to.host.includes(':') ? `[${to.host}]` : to.host}:${to.port}`;
+}
+
 /**
  * HTTP client for the reference proxy's admin API (Envoy's paths: /ready, /config, /trace, /stats,
  * /server_info, /quitquitquit). No keep-alive: every call is one connection, so nothing lingers after stop().
@@ -37,29 +80,11 @@ export class AdminClient {
   ) {}
 
   get base(): string {
-    return `http://${this.host.includes(':') ? `[${this.host}]` : this.host}:${this.port}`;
+    return adminBase(this);
   }
 
   request(method: 'GET' | 'POST', path: string, body?: string, contentType?: string): Promise<AdminResponse> {
-    return new Promise((resolve, reject) => {
-      const headers: http.OutgoingHttpHeaders = {};
-      if (body !== undefined) {
-        headers['content-type'] = contentType ?? 'application/json';
-        headers['content-length'] = Buffer.byteLength(body);
-      }
-      const req = http.request(
-        { host: this.host, port: this.port, method, path, headers, agent: false, timeout: this.requestTimeoutMs },
-        (res) => {
-          const parts: Buffer[] = [];
-          res.on('data', (b: Buffer) => parts.push(b));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(parts).toString('utf8') }));
-          res.on('error', reject);
-        },
-      );
-      req.on('timeout', () => req.destroy(new Error(`no answer within ${this.requestTimeoutMs} ms`)));
-      req.on('error', (err) => reject(new Error(`admin ${method} ${this.base}${path}: ${err.message}`)));
-      req.end(body);
-    });
+    return adminRequest(this, method, path, { body, contentType, timeoutMs: this.requestTimeoutMs, label: 'admin' });
   }
 
   /**

@@ -1,4 +1,4 @@
-import * as http from 'node:http';
+import { type AdminResponse, adminBase, adminRequest } from './admin_client';
 
 /** Caddy's admin API answered with an error status: the body (caddy's JSON error) says why. */
 export class CaddyAdminError extends Error {
@@ -24,7 +24,7 @@ export class CaddyAdminClient {
   ) {}
 
   get base(): string {
-    return `http://${this.host.includes(':') ? `[${this.host}]` : this.host}:${this.port}`;
+    return adminBase(this);
   }
 
   /** Loads `config` (Caddy JSON); resolves once Caddy runs it, rejects with Caddy's error otherwise. */
@@ -66,25 +66,7 @@ export class CaddyAdminClient {
     return new CaddyAdminError(`caddy admin ${what} at ${this.base}: ${res.status}: ${detail}`, res.status, res.body);
   }
 
-  private request(method: 'GET' | 'POST', path: string, body?: string): Promise<{ status: number; body: string }> {
-    return new Promise((resolve, reject) => {
-      const headers: http.OutgoingHttpHeaders = {};
-      if (body !== undefined) {
-        headers['content-type'] = 'application/json';
-        headers['content-length'] = Buffer.byteLength(body);
-      }
-      const req = http.request(
-        { host: this.host, port: this.port, method, path, headers, agent: false, timeout: this.requestTimeoutMs },
-        (res) => {
-          const parts: Buffer[] = [];
-          res.on('data', (b: Buffer) => parts.push(b));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(parts).toString('utf8') }));
-          res.on('error', reject);
-        },
-      );
-      req.on('timeout', () => req.destroy(new Error(`no answer within ${this.requestTimeoutMs} ms`)));
-      req.on('error', (err) => reject(new Error(`caddy admin ${method} ${this.base}${path}: ${err.message}`)));
-      req.end(body);
-    });
+  private request(method: 'GET' | 'POST', path: string, body?: string): Promise<AdminResponse> {
+    return adminRequest(this, method, path, { body, timeoutMs: this.requestTimeoutMs, label: 'caddy admin' });
   }
 }
